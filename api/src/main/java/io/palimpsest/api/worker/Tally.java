@@ -41,7 +41,8 @@ public class Tally {
     private Map<String, Long> rejectedByReason;
     /**
      * Documents skipped per reason ({@code filter:regex}, {@code too_short}, {@code blank_line}, ...: they sum to
-     * {@code skipped}); bounded by {@link VariantCounts}. A retry round's skips count as rejects, as its documents do.
+     * {@code skipped}); bounded by {@link VariantCounts}. A document a retry round skipped counts here, under the
+     * round's reason.
      */
     private Map<String, Long> skippedByReason;
 
@@ -51,8 +52,9 @@ public class Tally {
     private String recipeHash;
     /**
      * Retry rounds ({@code palimpsest retry-rejects}) combined into these totals: a document a round
-     * wrote counts as written, one it rejected under the round's reason; null when there are none.
-     * {@code receipts} counts the run's receipts only.
+     * ran again is no longer the reject it was and counts as the round ended it, written, rejected or
+     * skipped under the round's reason; null when there are none. {@code receipts} counts the run's
+     * receipts only.
      */
     private Long retryRounds;
     /**

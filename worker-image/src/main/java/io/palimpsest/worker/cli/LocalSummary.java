@@ -62,7 +62,7 @@ final class LocalSummary {
         long written = committed.getWritten();
         long rejected = committed.getRejected();
         long skipped = committed.getSkipped();
-        // by reason as the totals count: the output's (a retry round's skips are among its rejects there), then
+        // by reason as the totals count: the output's (a document a retry round ran again under the round's), then
         // what the attempts of shards not committed read, capped as tally caps them
         Map<String, Long> rejectedByReason = new TreeMap<>();
         Map<String, Long> skippedByReason = new TreeMap<>();

@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
                     + " local's summary states them. rejectedByReason and skippedByReason say why documents were not"
                     + " written, and when some were rejected or skipped lines on stderr say why, as local's summary"
                     + " does (\"rejected   model_error 3, truncation 2\", \"skipped    filter:regex 9, too_short 6\"):"
-                    + " each sums to its figure in the totals, a retry round's skipped documents among the rejects.",
+                    + " each sums to its figure in the totals, a document a retry round ran again counted as the round"
+                    + " ended it (written, rejected or skipped).",
             "Shards committed under an earlier recipe (before a recipe change that local or plan"
                     + " --accept-recipe-change accepted), the run's and retry rounds', are in the output, so they are"
                     + " in the totals too; earlierRecipes says how much of them each earlier recipe made, counted as"

@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * The part of an output's totals each earlier recipe made ({@link Tally#getEarlierRecipes()}), counted as the totals
  * count (a document is in force where it was last run): a shard committed under an earlier recipe counts whole, the
  * run's and a retry round's alike; a document a round ran again leaves the part of the recipe whose shard had
- * rejected it (read and rejected, one each) and is counted by the round's shard, as the totals count it (what the
- * round wrote as written, the rest as rejected, read and skipped staying the run's). Which shard had rejected a
+ * rejected it (read and rejected, one each) and is counted by the round's shard, as the totals count it (written,
+ * rejected or skipped as the round's receipt counts it). Which shard had rejected a
  * retried document is read from rejects files, only when some shard is of an earlier recipe and a round ran: those
  * of the run's shards of earlier recipes (a document found in none was rejected under the job's recipe) and those of
  * the rounds.
@@ -80,8 +80,8 @@ final class EarlierRecipeParts {
                     part.setReceipts(part.getReceipts() + 1);
                     part.setRead(part.getRead() + counts.read);
                     part.setWritten(part.getWritten() + counts.written);
-                    // as in the totals: a document a round skipped stays counted as rejected
-                    part.setRejected(part.getRejected() + counts.rejected + counts.skipped);
+                    part.setRejected(part.getRejected() + counts.rejected);
+                    part.setSkipped(part.getSkipped() + counts.skipped);
                 }
                 for (String id : rejectedIds(output, round.prefix(), receipt, retried)) {
                     rejectedUnder.put(id, receipt.recipeHash());

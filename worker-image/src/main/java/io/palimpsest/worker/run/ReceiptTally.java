@@ -50,12 +50,8 @@ public final class ReceiptTally {
         long rounds = 0;
         List<RetryRounds.Round> committed = RetryRounds.committed(output, json);
         for (RetryRounds.Round round : committed) {
-            ItemCounts counts = new ItemCounts();
-            for (Receipt receipt : round.receipts()) {
-                counts.add(receipt.counts());
-            }
             rounds++;
-            inForce(total, counts, round.retried().values());
+            inForce(total, round);
         }
         earlier.rounds(output, committed);
         tally.setRead(total.read);
@@ -75,23 +71,26 @@ public final class ReceiptTally {
     }
 
     /**
-     * A retry round on top of the totals so far: every document it read was rejected (under the
-     * reason in {@code retriedFor}); a document is in force where it was last run, so those the round
-     * wrote count as written, and the others as rejected under the round's reason. Read and skipped
-     * stay the run's: read = written + rejected + skipped still holds.
+     * A retry round on top of the totals so far. Every document it read was a reject in force there (of the run, or of
+     * the round before), counted once under the reason in {@code retriedFor}; a document is in force where it was last
+     * run, so each leaves the rejects and its reason, and counts as the round's receipts count it: written, rejected
+     * under the round's reason, or skipped under the round's skip reason. Read stays the run's (a round reads nothing
+     * new): read = written + rejected + skipped still holds, each document counted once.
      */
-    static void inForce(ItemCounts total, ItemCounts round, Iterable<String> retriedFor) {
-        total.written += round.written;
-        total.rejected -= round.written;
-        for (String reason : retriedFor) {
+    public static void inForce(ItemCounts total, RetryRounds.Round round) {
+        ItemCounts counts = round.counts();
+        total.written += counts.written;
+        total.skipped += counts.skipped;
+        total.rejected -= counts.written + counts.skipped;
+        for (String reason : round.retried().values()) {
             if (reason != null) {
                 total.reasons.computeIfPresent(reason, (r, n) -> n > 1 ? n - 1 : null);
             }
         }
-        round.reasons.forEach((reason, n) -> total.reasons.merge(reason, n, Long::sum));
-        round.skipReasons.forEach((reason, n) -> total.reasons.merge(reason, n, Long::sum));
-        round.variants.forEach((variant, n) -> total.variants.merge(variant, n, Long::sum));
-        total.promptTokens += round.promptTokens;
-        total.completionTokens += round.completionTokens;
+        counts.reasons.forEach((reason, n) -> total.reasons.merge(reason, n, Long::sum));
+        counts.skipReasons.forEach((reason, n) -> total.skipReasons.merge(reason, n, Long::sum));
+        counts.variants.forEach((variant, n) -> total.variants.merge(variant, n, Long::sum));
+        total.promptTokens += counts.promptTokens;
+        total.completionTokens += counts.completionTokens;
     }
 }

@@ -36,7 +36,15 @@ public final class RetryRounds {
      * @param retried  each document it ran again, by id, with the reason the run (or the round before)
      *                 counted it under: the first reason it was retried for
      */
-    public record Round(int number, String prefix, List<Receipt> receipts, Map<String, String> retried) {}
+    public record Round(int number, String prefix, List<Receipt> receipts, Map<String, String> retried) {
+
+        /** Its shards' counts summed: read = written + rejected + skipped over the documents it ran again. */
+        public ItemCounts counts() {
+            ItemCounts counts = new ItemCounts();
+            receipts.forEach(receipt -> counts.add(receipt.counts()));
+            return counts;
+        }
+    }
 
     private RetryRounds() {}
 

@@ -15,7 +15,9 @@ import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.ItemCounts;
 import io.palimpsest.worker.run.Receipt;
+import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RetryRounds;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.run.StreamFile;
@@ -244,23 +246,20 @@ public final class CommittedOutputReader {
     }
 
     private static ShownOutput.Counts counts(Collection<JsonNode> receipts, List<RetryRounds.Round> rounds) {
-        long[] sum = new long[6];
-        String[] fields = {"read", "written", "rejected", "skipped", "promptTokens", "completionTokens"};
+        ItemCounts sum = new ItemCounts();
         for (JsonNode receipt : receipts) {
-            for (int i = 0; i < fields.length; i++) {
-                sum[i] += receipt.path("counts").path(fields[i]).asLong();
-            }
+            JsonNode counts = receipt.path("counts");
+            sum.read += counts.path("read").asLong();
+            sum.written += counts.path("written").asLong();
+            sum.rejected += counts.path("rejected").asLong();
+            sum.skipped += counts.path("skipped").asLong();
+            sum.promptTokens += counts.path("promptTokens").asLong();
+            sum.completionTokens += counts.path("completionTokens").asLong();
         }
-        // a document a round wrote counts as written; read and skipped stay the run's
-        for (RetryRounds.Round round : rounds) {
-            for (Receipt receipt : round.receipts()) {
-                sum[1] += receipt.counts().written;
-                sum[2] -= receipt.counts().written;
-                sum[4] += receipt.counts().promptTokens;
-                sum[5] += receipt.counts().completionTokens;
-            }
-        }
-        return new ShownOutput.Counts(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
+        // a document a round ran again counts as the round ended it, as the totals count it
+        rounds.forEach(round -> ReceiptTally.inForce(sum, round));
+        return new ShownOutput.Counts(
+                sum.read, sum.written, sum.rejected, sum.skipped, sum.promptTokens, sum.completionTokens);
     }
 
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {

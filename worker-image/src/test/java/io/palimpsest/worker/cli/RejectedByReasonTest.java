@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Why documents were rejected is said in words beside the totals: {@code tally}'s stderr and {@code local}'s
  * summary print a {@code rejected} line by reason (as the {@code skipped} line), with the same figures for the
- * same output, and its reasons sum to the {@code rejected} of the {@code documents} line above it, retry rounds
- * included (a round's skipped documents are among the rejects there, under their skip reason).
+ * same output, and its reasons sum to the {@code rejected} of the {@code documents} line above it, as the skipped
+ * line's sum to its {@code skipped}, retry rounds included (a document a round ran again counts as the round ended it:
+ * one the round skipped is a skip, under the round's reason).
  */
 class RejectedByReasonTest {
 
@@ -86,8 +87,8 @@ class RejectedByReasonTest {
             assertEquals("filter:regex 4", line("skipped", run.out()), run.out());
 
             // a committed retry round of the four rejects: in shard 0 one is written and one skipped (too_short),
-            // in shard 1 one is rejected (truncation) and one skipped; a round's skipped document stays a reject
-            // of the totals, under its skip reason, so rejected goes from 4 to 3 and skipped stays 4
+            // in shard 1 one is rejected (truncation) and one skipped; each counts as the round ended it, so rejected
+            // goes from 4 to 1 and skipped from 4 to 6
             Path out = dir.resolve("out");
             retryRound(
                     out,
@@ -96,16 +97,16 @@ class RejectedByReasonTest {
 
             CliRun again = CliRun.of("tally", "-f", job.toString());
             assertEquals(ExitCodes.DONE, again.exit(), again.err());
-            assertEquals(3, JSON.readTree(again.out()).path("rejected").asLong(), again.out());
-            assertEquals(List.of(20L, 13L, 3L, 4L), documents(again.err()), again.err());
-            assertEquals("too_short 2, truncation 1", line("rejected", again.err()), again.err());
-            assertEquals("filter:regex 4", line("skipped", again.err()), again.err());
+            assertEquals(1, JSON.readTree(again.out()).path("rejected").asLong(), again.out());
+            assertEquals(List.of(20L, 13L, 1L, 6L), documents(again.err()), again.err());
+            assertEquals("truncation 1", line("rejected", again.err()), again.err());
+            assertEquals("filter:regex 4, too_short 2", line("skipped", again.err()), again.err());
 
             CliRun rerun = CliRun.of(local);
             assertEquals(ExitCodes.DONE, rerun.exit(), rerun.err());
-            assertEquals(List.of(20L, 13L, 3L, 4L), documents(rerun.out()), rerun.out());
-            assertEquals("too_short 2, truncation 1", line("rejected", rerun.out()), rerun.out());
-            assertEquals("filter:regex 4", line("skipped", rerun.out()), rerun.out());
+            assertEquals(List.of(20L, 13L, 1L, 6L), documents(rerun.out()), rerun.out());
+            assertEquals("truncation 1", line("rejected", rerun.out()), rerun.out());
+            assertEquals("filter:regex 4, too_short 2", line("skipped", rerun.out()), rerun.out());
             for (String text : List.of(again.err(), rerun.out())) {
                 assertEquals(documents(text).get(2), sum(line("rejected", text)), text);
                 assertEquals(documents(text).get(3), sum(line("skipped", text)), text);
@@ -219,7 +220,7 @@ class RejectedByReasonTest {
         return m.group(1);
     }
 
-    /** "too_short 2, truncation 1" -> 3 */
+    /** "filter:regex 4, too_short 2" -> 6 */
     private static long sum(String byReason) {
         return Arrays.stream(byReason.split(", "))
                 .mapToLong(r -> Long.parseLong(r.substring(r.lastIndexOf(' ') + 1)))

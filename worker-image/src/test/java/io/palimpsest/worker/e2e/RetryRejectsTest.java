@@ -13,7 +13,12 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.show.CommittedOutputReader;
+import io.palimpsest.worker.show.ShowSelection;
+import io.palimpsest.worker.show.ShownOutput;
+import io.palimpsest.worker.show.ShownResult;
 import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.StorageResolver;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
@@ -22,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -234,6 +240,127 @@ class RetryRejectsTest {
         assertEquals(expected, retried.get(0), "the round writes what the run would have written");
         assertEquals("corpus.jsonl", retried.get(0).at("/provenance/file").asText());
         assertEquals(8, retried.get(0).at("/provenance/line").asLong());
+    }
+
+    /**
+     * A document of a round can end otherwise than written or rejected: in program mode the model's program decides,
+     * and a program that drops the document skips it ({@code program_drop_doc}). Three documents fail at the server in
+     * the run (model_error); in the round the model keeps one, drops one and is cut at its token cap on the third
+     * (truncation). The dropped one counts as skipped, under its reason, in the round's receipt and in the campaign's
+     * totals alike ({@code tally}, {@code local}'s summary, {@code show}), where it was a reject under the skip reason;
+     * read = written + rejected + skipped holds for the round and for the campaign, each document counted once.
+     */
+    @Test
+    void aDocumentTheRoundSkipsCountsAsSkippedUnderItsReasonNotAsAReject() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, """
+                rules:
+                  - name: down
+                    match: 'record number (7|12|19)\\.'
+                    fault: server_error
+                  - name: keep
+                    match: 'record number'
+                    response: "keep_doc()"
+                """);
+        Path job;
+        try (ModelSimServer failing = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
+            Files.writeString(
+                    job,
+                    Files.readString(job)
+                            .replace("  recipe:\n", "  recipe:\n    mode: program\n    program: {minWords: 3}\n")
+                            .replace("{{ text }}", "{{ numbered }}")
+                            .replace("  workers:\n", "  retry:\n    attemptsPerShard: 1\n  workers:\n"));
+            CliRun run =
+                    CliRun.of("local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
+            assertEquals(0, run.exit(), run.text());
+            assertTrue(run.out().contains("documents  read 30, written 27, rejected 3, skipped 0"), run.out());
+        }
+
+        Files.writeString(rules, """
+                rules:
+                  - name: drop
+                    match: 'record number 7\\.'
+                    response: "drop_doc()"
+                  - name: cut
+                    match: 'record number 19\\.'
+                    fault: truncation
+                  - name: keep
+                    match: 'record number'
+                    response: "keep_doc()"
+                """);
+        try (ModelSimServer answering = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            CliRun retry = retry(job, "--endpoint", answering.baseUrl());
+            assertEquals(0, retry.exit(), retry.text());
+        }
+        FileStorage out = new FileStorage(dir.resolve("out"));
+        JsonNode round = JSON.readTree(out.readAll("retries/round-001/_palimpsest/receipts/shard-00000.json"));
+        assertEquals(List.of(3L, 1L, 1L, 1L), counts(round.path("counts")), round.toString());
+        assertEquals(Map.of("program_drop_doc", 1), JSON.convertValue(round.at("/counts/skipReasons"), Map.class));
+
+        CliRun tally = CliRun.of("tally", "-f", job.toString());
+        assertEquals(0, tally.exit(), tally.err());
+        JsonNode totals = JSON.readTree(tally.out());
+        assertEquals(List.of(30L, 28L, 1L, 1L), counts(totals), tally.out());
+        assertEquals(Map.of("truncation", 1), JSON.convertValue(totals.path("rejectedByReason"), Map.class));
+        assertEquals(Map.of("program_drop_doc", 1), JSON.convertValue(totals.path("skippedByReason"), Map.class));
+        assertTrue(tally.err().contains("documents  read 30, written 28, rejected 1, skipped 1"), tally.err());
+        assertTrue(tally.err().contains("rejected   truncation 1\n"), tally.err());
+        assertTrue(tally.err().contains("skipped    program_drop_doc 1\n"), tally.err());
+
+        // local over the committed output states the same totals in the same words
+        CliRun again;
+        try (ModelSimServer idle = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            again = CliRun.of("local", "-f", job.toString(), "--endpoint", idle.baseUrl());
+            assertEquals(0, idle.requestLog().completions().size(), "every shard was committed");
+        }
+        assertEquals(0, again.exit(), again.text());
+        assertTrue(again.out().contains("documents  read 30, written 28, rejected 1, skipped 1"), again.out());
+        assertTrue(again.out().contains("rejected   truncation 1\n"), again.out());
+        assertTrue(again.out().contains("skipped    program_drop_doc 1\n"), again.out());
+
+        ShownOutput shown = new CommittedOutputReader(JSON)
+                .load(
+                        dir.resolve("out").toString(),
+                        out,
+                        StorageResolver.localOnly()::openInput,
+                        null,
+                        new ShowSelection(null, "doc-7", null, 10));
+        ShownOutput.Counts documents = shown.counts();
+        assertEquals(
+                List.of(30L, 28L, 1L, 1L),
+                List.of(documents.read(), documents.written(), documents.rejected(), documents.skipped()),
+                documents.toString());
+        assertEquals(
+                List.of(ShownResult.Outcome.skipped),
+                shown.documents().get(0).results().stream()
+                        .map(ShownResult::outcome)
+                        .toList());
+    }
+
+    /** read, written, rejected, skipped of a receipt's counts or of tally's totals. */
+    private static List<Long> counts(JsonNode counts) {
+        return List.of(
+                counts.path("read").asLong(),
+                counts.path("written").asLong(),
+                counts.path("rejected").asLong(),
+                counts.path("skipped").asLong());
     }
 
     /** The job file, reading each record's id from {@code doc_id} and its text from {@code body}, one attempt. */

@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.storage.FileStorage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +118,101 @@ class ReceiptTallyTest {
         recipe.setRejected(rejected);
         recipe.setSkipped(skipped);
         return recipe;
+    }
+
+    /**
+     * A retry round's documents count where the round left them, in the totals and in the part of the recipe its
+     * shard was made under: the run (shard 0 under the earlier recipe E) rejected three documents model_error; round 1,
+     * also under E, writes one, rejects one (truncation) and skips one (program_drop_doc: its program dropped it). The
+     * skipped one is skipped, under its reason, not a reject; read = written + rejected + skipped holds for the totals
+     * and for E's part, each document counted once.
+     */
+    @Test
+    void aDocumentARoundSkipsCountsAsSkippedInTheTotalsAndInItsRecipesPart() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        storage.put(
+                ShardManifest.KEY,
+                new ShardManifest(json).serialize(List.of(new Shard(0, List.of()), new Shard(1, List.of()))));
+        StringBuilder rejects = new StringBuilder();
+        StringBuilder retried = new StringBuilder();
+        for (String id : List.of("d-1", "d-2", "d-3")) {
+            rejects.append("{\"id\":\"").append(id).append("\",\"outcome\":\"rejected\",\"reason\":\"model_error\"}\n");
+            retried.append("{\"id\":\"").append(id).append("\",\"text\":\"t\",\"retriedFor\":[\"model_error\"]}\n");
+        }
+        storage.put("_palimpsest/rejects/shard-00000.jsonl", rejects.toString().getBytes(StandardCharsets.UTF_8));
+        ItemCounts run = counts(10, 7, Map.of("model_error", 3L), Map.of());
+        receipt(
+                storage,
+                "",
+                0,
+                "sha256:e",
+                run,
+                Map.of(
+                        ShardLayout.REJECTS_STREAM,
+                        new StreamFile("_palimpsest/rejects/shard-00000.jsonl", 3, 0, null)));
+        receipt(storage, "", 1, "sha256:f", counts(5, 4, Map.of(), Map.of("filter:regex", 1L)), Map.of());
+
+        String round = RetryRounds.prefix(1);
+        storage.put(RetryRounds.inputKey(1), retried.toString().getBytes(StandardCharsets.UTF_8));
+        storage.put(round + ShardManifest.KEY, new ShardManifest(json).serialize(List.of(new Shard(0, List.of()))));
+        receipt(
+                storage,
+                round,
+                0,
+                "sha256:e",
+                counts(3, 1, Map.of("truncation", 1L), Map.of("program_drop_doc", 1L)),
+                Map.of());
+
+        Tally tally = new ReceiptTally(json).sum(storage, "sha256:f");
+
+        assertEquals(
+                List.of(15L, 12L, 1L, 2L),
+                List.of(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()),
+                tally.toString());
+        assertEquals(Map.of("truncation", 1L), tally.getRejectedByReason());
+        assertEquals(Map.of("filter:regex", 1L, "program_drop_doc", 1L), tally.getSkippedByReason());
+        assertEquals(1L, tally.getRetryRounds());
+        assertEquals(List.of(earlier("sha256:e", 2, 10, 8, 1, 1)), tally.getEarlierRecipes());
+    }
+
+    /** Counts of {@code read} documents, {@code written} of them written and the rest rejected or skipped by reason. */
+    private static ItemCounts counts(
+            long read, long written, Map<String, Long> rejectedBy, Map<String, Long> skippedBy) {
+        ItemCounts counts = new ItemCounts();
+        counts.read = read;
+        counts.written = written;
+        counts.reasons.putAll(rejectedBy);
+        counts.skipReasons.putAll(skippedBy);
+        counts.rejected =
+                rejectedBy.values().stream().mapToLong(Long::longValue).sum();
+        counts.skipped = skippedBy.values().stream().mapToLong(Long::longValue).sum();
+        counts.variants.put("plain", written);
+        return counts;
+    }
+
+    /** A receipt under {@code prefix} (the run's: empty; a round's: {@link RetryRounds#prefix}). */
+    private void receipt(
+            FileStorage storage,
+            String prefix,
+            int shard,
+            String recipeHash,
+            ItemCounts counts,
+            Map<String, StreamFile> outputs)
+            throws Exception {
+        Receipt receipt = new Receipt(
+                shard,
+                0,
+                "w",
+                "job",
+                null,
+                recipeHash,
+                "m",
+                counts,
+                outputs,
+                1,
+                new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0),
+                null);
+        storage.put(prefix + new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
 
     @Test
