@@ -113,7 +113,7 @@ monitoring=(--set monitoring.podMonitors.worker.enabled=true --set monitoring.po
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
   "${monitoring[@]}" --set monitoring.dashboard.replicaCapacityTokensPerSecond=1500 > "$out/monitoring.yaml"
 for expected in "kind: PodMonitor" "name: pal-palimpsest-workers$" "name: pal-palimpsest-models$" "kind: ServiceMonitor" \
-    "kind: PrometheusRule" "alert: PalimpsestCampaignStalled" "alert: PalimpsestOperatorDown" \
+    "kind: PrometheusRule" "alert: PalimpsestCampaignStalled" "alert: PalimpsestHighSkipRate" "alert: PalimpsestOperatorDown" \
     "name: pal-palimpsest-dashboard$" "grafana_dashboard: \"1\"" '"query": "1500"'; do
   grep -q -- "$expected" "$out/monitoring.yaml" || { echo "monitoring on: $expected not rendered"; exit 1; }
 done
@@ -146,9 +146,11 @@ if grep -q "PalimpsestOperatorDown" "$out/rules-no-metrics.yaml"; then echo "Ope
 if grep -q "PalimpsestOperatorDown" "$out/rules-no-servicemonitor.yaml"; then
   echo "OperatorDown rendered with metrics.serviceMonitor.enabled=false"; exit 1
 fi
-if "$helm" template pal "$chart" --set monitoring.rules.rejectRatio=2 > /dev/null 2>&1; then
-  echo "values.schema.json accepted monitoring.rules.rejectRatio=2"; exit 1
-fi
+for ratio in rejectRatio skipRatio; do
+  if "$helm" template pal "$chart" --set monitoring.rules.$ratio=2 > /dev/null 2>&1; then
+    echo "values.schema.json accepted monitoring.rules.$ratio=2"; exit 1
+  fi
+done
 # Every metric name in the dashboard's and the rules' expressions is one the operator, the worker,
 # vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test

@@ -51,7 +51,8 @@ public class RewriteJobStatus {
     private DocumentCounts documents;
 
     @JsonPropertyDescription(
-            "Token counts over committed shards, plus the running shards' uncommitted ones (inProgress*).")
+            "Token counts over committed shards (from their receipts), plus inProgress*: what the model has answered "
+                    + "the running shards' requests with so far, not committed.")
     private TokenCounts tokens;
 
     @JsonPropertyDescription("Recent completion throughput.")
@@ -130,9 +131,10 @@ public class RewriteJobStatus {
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private Map<String, Long> writtenByVariant;
 
-        @JsonPropertyDescription(
-                "Documents that running shards have answered (written, rejected or skipped) and not "
-                        + "committed yet, as their workers' metrics last said; not part of read. Receipts alone make committed totals.")
+        @JsonPropertyDescription("Documents that running shards have answered (written, rejected or skipped) and not "
+                + "committed yet, as their workers' metrics last said: it moves with each document answered, and a "
+                + "shard's part leaves it when the shard commits, replaced by its receipt's counts in read and the "
+                + "outcomes; not part of read. Receipts alone make committed totals.")
         @JsonInclude(JsonInclude.Include.NON_NULL)
         private Long inProgress;
 
@@ -192,10 +194,18 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Completion tokens the model generated for committed shards.")
         private long completion;
 
-        @JsonPropertyDescription("Prompt tokens of running shards' documents, not committed yet.")
+        @JsonPropertyDescription("Prompt tokens the model has answered running shards' requests with so far, not "
+                + "committed: it moves with each answer (a long document's chunks count before the document is done), "
+                + "and a shard's part leaves it when the shard commits, replaced by its receipt's count in prompt, "
+                + "which can differ (an answer lost with a stopped attempt and asked again counts here twice, in "
+                + "the receipt once).")
         private Long inProgressPrompt;
 
-        @JsonPropertyDescription("Completion tokens of running shards' documents, not committed yet.")
+        @JsonPropertyDescription("Completion tokens the model has answered running shards' requests with so far, "
+                + "not committed: it moves with each answer (a long document's chunks count before the document is "
+                + "done), and a shard's part leaves it when the shard commits, replaced by its receipt's count in "
+                + "completion, which can differ (an answer lost with a stopped attempt and asked again counts here "
+                + "twice, in the receipt once).")
         private Long inProgressCompletion;
 
         public TokenCounts(long prompt, long completion) {

@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
  * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
  * skipped committed; in_progress not yet), palimpsest_job_rejected{reason} and palimpsest_job_skipped{reason} (the
  * status's maps: 32 names and '(other)' at most), palimpsest_job_tokens{kind} (prompt, completion,
- * committed plus in progress), palimpsest_job_tokens_per_second,
+ * committed: never goes down within a job), palimpsest_job_tokens_in_progress{kind} (a level),
+ * palimpsest_job_tokens_per_second,
  * palimpsest_job_documents_per_second, palimpsest_job_eta_seconds (NaN without an estimate),
  * palimpsest_job_phase{model, phase} (1 for the current phase, 0 for the others), and the progress
  * channel's palimpsest_progress_round_{pods,answered,seconds}. A deleted job's series are dropped
@@ -149,19 +150,30 @@ public class JobMetrics {
                                 default -> nz(s.getDocuments().getInProgress());
                             }));
         }
+        // Committed and in progress apart: at a commit the shard's answered tokens give way to its receipt's count,
+        // which can be lower, so their sum could go down, and rate() reads a series that goes down as a reset.
         for (String kind : List.of("prompt", "completion")) {
             meters.add(gauge(
                     j,
                     "palimpsest.job.tokens",
                     tags.and("kind", kind),
-                    "Tokens of committed shards plus those of running shards not committed yet",
+                    "Tokens of committed shards (from their receipts); never goes down within a job",
                     s -> s.getTokens() == null
                             ? 0
                             : kind.equals("prompt")
                                     ? s.getTokens().getPrompt()
-                                            + nz(s.getTokens().getInProgressPrompt())
-                                    : s.getTokens().getCompletion()
-                                            + nz(s.getTokens().getInProgressCompletion())));
+                                    : s.getTokens().getCompletion()));
+            meters.add(gauge(
+                    j,
+                    "palimpsest.job.tokens.in.progress",
+                    tags.and("kind", kind),
+                    "Tokens the model has answered running shards' requests with so far, not committed; a level, "
+                            + "a shard's part leaves it when the shard commits",
+                    s -> s.getTokens() == null
+                            ? 0
+                            : kind.equals("prompt")
+                                    ? nz(s.getTokens().getInProgressPrompt())
+                                    : nz(s.getTokens().getInProgressCompletion())));
         }
         meters.add(gauge(
                 j,

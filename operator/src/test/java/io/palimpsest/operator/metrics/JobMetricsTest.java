@@ -9,11 +9,17 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.operator.job.MutableClock;
+import io.palimpsest.operator.job.Pods;
+import io.palimpsest.operator.job.observe.WorkerJobView;
+import io.palimpsest.operator.job.progress.ShardProgress;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -51,8 +57,14 @@ class JobMetricsTest {
                         .gauge()
                         .value());
         assertEquals(
-                3300,
+                3000,
                 registry.get("palimpsest.job.tokens")
+                        .tags("rewritejob", "a", "kind", "completion")
+                        .gauge()
+                        .value());
+        assertEquals(
+                300,
+                registry.get("palimpsest.job.tokens.in.progress")
                         .tags("rewritejob", "a", "kind", "completion")
                         .gauge()
                         .value());
@@ -197,6 +209,78 @@ class JobMetricsTest {
                         .meters()
                         .size(),
                 "a deleted job's skips by reason go with it");
+    }
+
+    /**
+     * A shard's in-progress tokens are what the model answered its attempt so far; at its commit they give way to its
+     * receipt's count, which can be lower (an answer lost with a stopped attempt and asked again is answered twice and
+     * committed once). Added together the two went down at that commit, and a rate() over a series that goes down
+     * reads it as a reset: the committed tokens are their own series, which never goes down within a job, and the
+     * in-progress part is another, a level.
+     */
+    @Test
+    void theTokensSeriesNeverGoesDownWhenAShardCommitsFewerTokensThanItsAttemptAnswered() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MutableClock clock = new MutableClock(NOW);
+        JobMetrics metrics = new JobMetrics(registry, clock);
+        JobStatusFolder folder = new JobStatusFolder(clock);
+        ResourceID a = new ResourceID("a", "ns");
+        WorkerJobView twoRunning =
+                new WorkerJobView(RangeSet.empty(), RangeSet.empty(), 2, WorkerJobView.State.RUNNING, null);
+        WorkerJobView oneCommitted =
+                new WorkerJobView(RangeSet.parse("0"), RangeSet.empty(), 1, WorkerJobView.State.RUNNING, null);
+
+        // shard 0 has been answered 12,000 completion tokens, shard 1 500; nothing committed
+        Map<Integer, ShardProgress> live = Map.of(
+                0, new ShardProgress(0, 100, 0, 0, 15000, 12000, 900, 1000),
+                1, new ShardProgress(1, 5, 0, 0, 600, 500, 50, 1000));
+        RewriteJobStatus s = folder.fold(null, 2, twoRunning, List.of(), live).status();
+        s.setPhase(JobPhase.Running);
+        metrics.observed(a, s);
+        double before = tokens(registry, "completion");
+
+        // shard 0 commits 102 documents whose receipt counts 9,000 completion tokens (100 written x 90)
+        clock.advance(Duration.ofSeconds(30));
+        s = folder.fold(s, 2, oneCommitted, List.of(Pods.committed(0, 100)), live)
+                .status();
+        s.setPhase(JobPhase.Running);
+        metrics.observed(a, s);
+        double after = tokens(registry, "completion");
+
+        assertTrue(after >= before, "palimpsest_job_tokens went down at a commit: " + before + " -> " + after);
+        assertEquals(9000, after, "the committed tokens, as the status's tokens.completion");
+        assertEquals(0, before, "nothing was committed before");
+        assertEquals(500, inProgressTokens(registry, "completion"), "shard 1's part only");
+        assertEquals(10000, tokens(registry, "prompt"));
+        assertEquals(600, inProgressTokens(registry, "prompt"));
+
+        // the job ends: nothing is in progress, the committed series stays where it is
+        s = folder.fold(
+                        s,
+                        2,
+                        new WorkerJobView(
+                                RangeSet.parse("0-1"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, NOW),
+                        List.of(Pods.committed(1, 5)),
+                        live)
+                .status();
+        s.setPhase(JobPhase.Succeeded);
+        metrics.observed(a, s);
+        assertEquals(9450, tokens(registry, "completion"));
+        assertEquals(0, inProgressTokens(registry, "completion"));
+    }
+
+    private static double tokens(SimpleMeterRegistry registry, String kind) {
+        return registry.get("palimpsest.job.tokens")
+                .tags("rewritejob", "a", "kind", kind)
+                .gauge()
+                .value();
+    }
+
+    private static double inProgressTokens(SimpleMeterRegistry registry, String kind) {
+        return registry.get("palimpsest.job.tokens.in.progress")
+                .tags("rewritejob", "a", "kind", kind)
+                .gauge()
+                .value();
     }
 
     private static double skipped(SimpleMeterRegistry registry, String reason) {
