@@ -395,7 +395,13 @@ final class PreviewCommand implements Callable<Integer> {
                     drawn.items().size());
             PreflightEstimator.Capacity capacity = callsModel
                     ? capacity(
-                            client == null ? null : new ClientModelCall(client, runtime.model(), json),
+                            client == null
+                                    ? null
+                                    : new ClientModelCall(
+                                            client,
+                                            runtime.model(),
+                                            json,
+                                            job.getSpec().getRecipe()),
                             processed,
                             job,
                             rewriterModel,
