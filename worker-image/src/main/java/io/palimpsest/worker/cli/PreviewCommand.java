@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.recipe.ModelCalls;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
@@ -14,6 +15,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
@@ -84,15 +86,23 @@ final class PreviewCommand implements Callable<Integer> {
 
     @Option(
             names = "--sample",
-            defaultValue = "200",
-            description = "Documents to draw, spread over the shards. Default: ${DEFAULT-VALUE}")
-    int sample;
+            description = "Documents to draw, spread over the shards, 1 to " + MAX_SAMPLE
+                    + ". Default: the RewriteJob's spec.preview.sample, else " + DEFAULT_SAMPLE)
+    Integer sample;
 
     @Option(
             names = "--seed",
-            defaultValue = "1",
-            description = "The same seed over the same input draws the same documents. Default: ${DEFAULT-VALUE}")
-    long seed;
+            description = "The same seed over the same input draws the same documents."
+                    + " Default: the RewriteJob's spec.preview.seed, else 1")
+    Long seed;
+
+    /** spec.preview.sample's bounds and default in the CRD: what a cluster's preview takes, local's takes. */
+    static final int MAX_SAMPLE = 100_000;
+
+    static final int DEFAULT_SAMPLE = 200;
+
+    /** Where {@code --sample} stands for a field of the RewriteJob: a cluster's preview is run with that field's value. */
+    static final ManifestField SAMPLE = ManifestField.job("spec.preview.sample");
 
     @Option(
             names = "--out",
@@ -223,8 +233,12 @@ final class PreviewCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sample < 1) {
-            throw new InvalidJobException("--sample must be at least 1");
+        if (sample != null && (sample < 1 || sample > MAX_SAMPLE)) {
+            throw new InvalidJobException(
+                    "--sample " + sample + " is out of range: it draws 1 to " + MAX_SAMPLE + " documents, as the"
+                            + " RewriteJob's spec.preview.sample does on a cluster (without --sample, that field's"
+                            + " value is drawn, else " + DEFAULT_SAMPLE + "). Nothing was written.",
+                    List.of(SAMPLE));
         }
         Path outFolder = out == null
                 ? null
@@ -235,6 +249,7 @@ final class PreviewCommand implements Callable<Integer> {
         JobManifests.Loaded loaded = pod.load();
         measureOwnStart();
         ResolvedJob job = loaded.job();
+        drawAsTheClusterWould(job.getSpec().getPreview());
         manifests = pod.jobPath();
         Path folder = outFolder != null ? outFolder : Path.of(job.getName() + "-preview");
         Result result;
@@ -395,7 +410,13 @@ final class PreviewCommand implements Callable<Integer> {
                     drawn.items().size());
             PreflightEstimator.Capacity capacity = callsModel
                     ? capacity(
-                            client == null ? null : new ClientModelCall(client, runtime.model(), json),
+                            client == null
+                                    ? null
+                                    : new ClientModelCall(
+                                            client,
+                                            runtime.model(),
+                                            json,
+                                            job.getSpec().getRecipe()),
                             processed,
                             job,
                             rewriterModel,
@@ -456,6 +477,22 @@ final class PreviewCommand implements Callable<Integer> {
                 runtime,
                 new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json)),
                 null);
+    }
+
+    /**
+     * The sample, seed and GPU-hour price a cluster's preview of this job would be given (the RewriteJob's
+     * spec.preview, each field its CRD default when left out), for those the command line did not give.
+     */
+    private void drawAsTheClusterWould(RewriteJobSpec.Preview preview) {
+        if (sample == null) {
+            sample = preview == null || preview.getSample() == null ? DEFAULT_SAMPLE : preview.getSample();
+        }
+        if (seed == null) {
+            seed = preview == null || preview.getSeed() == null ? 1L : preview.getSeed();
+        }
+        if (gpuHourPrice == null && preview != null) {
+            gpuHourPrice = preview.getGpuHourPrice();
+        }
     }
 
     /** The recipe compiled against the sampled documents before any call, as the planner does: a bad template stops here. */

@@ -29,7 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
@@ -167,12 +167,28 @@ public final class ModelClient implements AutoCloseable {
 
     /** POST /v1/chat/completions; the reply text is the first choice's message content. */
     public CompletableFuture<ModelReply> chat(ObjectNode body) {
-        return call("/v1/chat/completions", body, chatCompletion);
+        return chat(body, Map.of());
+    }
+
+    /**
+     * POST /v1/chat/completions, naming where the request's settings come from.
+     *
+     * @param setBy the manifest field that set each of the request's parameters ({@code max_tokens} to
+     *              {@code spec.recipe.prompts[0].sampling.maxTokens}): a refusal the same for every document whose
+     *              words name one of them is placed at that field
+     */
+    public CompletableFuture<ModelReply> chat(ObjectNode body, Map<String, ManifestField> setBy) {
+        return call("/v1/chat/completions", body, chatCompletion, setBy);
     }
 
     /** POST /v1/completions (raw prompt); the reply text is the first choice's text. */
     public CompletableFuture<ModelReply> complete(ObjectNode body) {
-        return call("/v1/completions", body, rawCompletion);
+        return complete(body, Map.of());
+    }
+
+    /** POST /v1/completions, naming where the request's settings come from, as {@link #chat(ObjectNode, Map)}. */
+    public CompletableFuture<ModelReply> complete(ObjectNode body, Map<String, ManifestField> setBy) {
+        return call("/v1/completions", body, rawCompletion, setBy);
     }
 
     /**
@@ -183,10 +199,11 @@ public final class ModelClient implements AutoCloseable {
      * server's load. Its attempts and failures are counted apart ({@link ClientStats#counts}). An
      * answer that would be the same for every document (401, 403, 404 no /tokenize here or an unknown
      * model, 400) fails this and every later call with {@link ModelConfigException}, naming the
-     * endpoint and {@code tokenizer.mode}.
+     * endpoint and {@code tokenizer.mode}, and placed at the recipe's {@code tokenizer.mode} (the setting
+     * that asks for /tokenize) unless it is about the model's name or key.
      */
     public CompletableFuture<Integer> tokenize(ObjectNode body) {
-        return call("/tokenize", body, tokenCount);
+        return call("/tokenize", body, tokenCount, Map.of());
     }
 
     /**
@@ -198,17 +215,30 @@ public final class ModelClient implements AutoCloseable {
      * @param figures      the figures this kind of call feeds
      * @param reader       the answer of a 200; a failure is thrown as a {@link CompletionException}
      * @param hint         what to check when the server refuses this kind of call whatever the document
-     * @param repeatedHint the same, when a per-document refusal came for documents in a row ({@link RepeatedRefusal})
+     * @param fields       the manifest fields such a refusal is about, the first one a file writes named with its line
+     * @param repeatedHint the same as hint, when a per-document refusal came for documents in a row
+     *                     ({@link RepeatedRefusal})
      */
     private record Kind<T>(
             boolean generates,
             ClientStats.Requests figures,
             Reader<T> reader,
-            IntFunction<String> hint,
-            IntFunction<String> repeatedHint) {}
+            Answered<String> hint,
+            Answered<List<ManifestField>> fields,
+            Repeated repeatedHint) {}
 
     private interface Reader<T> {
         T read(HttpRequest request, HttpResponse<byte[]> response, long nanos);
+    }
+
+    /** What a refusal says, from its status and the server's words. */
+    private interface Answered<T> {
+        T of(int status, String body);
+    }
+
+    /** What a refusal repeated for documents in a row says, from the server's words and the request's settings. */
+    private interface Repeated {
+        String of(int status, String body, Map<String, ManifestField> setBy);
     }
 
     private final Kind<ModelReply> chatCompletion = new Kind<>(
@@ -216,19 +246,22 @@ public final class ModelClient implements AutoCloseable {
             stats.completions,
             (request, response, nanos) -> completion(response, true, nanos),
             StatusPolicy::hint,
+            StatusPolicy::fields,
             ModelClient::repeatedHint);
     private final Kind<ModelReply> rawCompletion = new Kind<>(
             true,
             stats.completions,
             (request, response, nanos) -> completion(response, false, nanos),
             StatusPolicy::hint,
+            StatusPolicy::fields,
             ModelClient::repeatedHint);
     private final Kind<Integer> tokenCount = new Kind<>(
             false,
             stats.counts,
             (request, response, nanos) -> count(request, response),
             ModelClient::countHint,
-            ModelClient::countHint);
+            ModelClient::countFields,
+            (status, body, setBy) -> countHint(status, body));
 
     /** A completion's reply text, finish reason and usage; a success shows the settings work. */
     private ModelReply completion(HttpResponse<byte[]> response, boolean chat, long nanos) {
@@ -270,14 +303,57 @@ public final class ModelClient implements AutoCloseable {
                     snippet(redact(new String(response.body(), StandardCharsets.UTF_8))),
                     "its /tokenize answer holds no count or tokens (" + e.getMessage() + "): it is not vLLM's"
                             + " /tokenize; set tokenizer.mode: estimate",
-                    List.of()));
+                    List.of(TOKENIZER_MODE)));
         }
     }
 
-    private static String repeatedHint(int status) {
+    private static String repeatedHint(int status, String body, Map<String, ManifestField> setBy) {
         return "the same refusal came for " + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT
                 + " documents in a row and no request succeeded, so it is not about one document: "
-                + StatusPolicy.hint(400);
+                + namedSetting(body, setBy)
+                        .map(setting -> "the server's words name " + setting.getKey() + ", which "
+                                + setting.getValue().path() + " sets: check it against the model (its context"
+                                + " length, the values it accepts)")
+                        .orElseGet(() -> StatusPolicy.hint(400, body)
+                                + (setBy.isEmpty()
+                                        ? ""
+                                        : " (the recipe's settings this request sent: "
+                                                + String.join(
+                                                        ", ",
+                                                        setBy.entrySet().stream()
+                                                                .map(e -> e.getValue()
+                                                                                .path() + " as " + e.getKey())
+                                                                .toList())
+                                                + "; or the model's context length, if every first document is"
+                                                + " too long for it)"));
+    }
+
+    /**
+     * The request parameter a refusal names, with the manifest field that set it: the error's {@code param} when
+     * the server gives one, else the first parameter of the request its message names as a word
+     * ({@code 'max_tokens' or 'max_completion_tokens' is too large}); empty when it names none this request set.
+     */
+    private static final ObjectMapper ERRORS = new ObjectMapper();
+
+    static Optional<Map.Entry<String, ManifestField>> namedSetting(String body, Map<String, ManifestField> setBy) {
+        if (setBy.isEmpty()) {
+            return Optional.empty();
+        }
+        String param = "";
+        try {
+            var error = ERRORS.readTree(body).path("error");
+            param = error.path("param").asText("");
+        } catch (IOException e) {
+            // not JSON: its words alone
+        }
+        if (setBy.containsKey(param)) {
+            return Optional.of(Map.entry(param, setBy.get(param)));
+        }
+        return setBy.entrySet().stream()
+                .filter(setting -> Pattern.compile("(?<![A-Za-z_])" + Pattern.quote(setting.getKey()) + "(?![A-Za-z_])")
+                        .matcher(body)
+                        .find())
+                .findFirst();
     }
 
     /** Tells the concurrency limit how an attempt ended, when its kind holds a permit. */
@@ -287,7 +363,8 @@ public final class ModelClient implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> call(String path, ObjectNode body, Kind<T> kind) {
+    private <T> CompletableFuture<T> call(
+            String path, ObjectNode body, Kind<T> kind, Map<String, ManifestField> setBy) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -305,7 +382,7 @@ public final class ModelClient implements AutoCloseable {
         apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
         CompletableFuture<T> result = new CompletableFuture<>();
-        tryOnce(request, kind, 0, result);
+        tryOnce(request, setBy, kind, 0, result);
         return result;
     }
 
@@ -315,9 +392,14 @@ public final class ModelClient implements AutoCloseable {
      * outage kind that the gate closed for (or was closed at) is the server's outage, not this
      * request's, and the gate's own limit bounds how long it is waited for.
      */
-    private <T> void tryOnce(HttpRequest request, Kind<T> kind, int charged, CompletableFuture<T> result) {
+    private <T> void tryOnce(
+            HttpRequest request,
+            Map<String, ManifestField> setBy,
+            Kind<T> kind,
+            int charged,
+            CompletableFuture<T> result) {
         long[] sentAt = {Long.MAX_VALUE};
-        attempt(request, kind, sentAt).whenComplete((reply, error) -> {
+        attempt(request, setBy, kind, sentAt).whenComplete((reply, error) -> {
             if (error == null) {
                 result.complete(reply);
                 return;
@@ -325,7 +407,7 @@ public final class ModelClient implements AutoCloseable {
             Throwable cause = unwrap(error);
             if (cause instanceof ReplicaRefusedException) {
                 // another replica is there to take it: placed again at once, nothing charged
-                tryOnce(request, kind, charged, result);
+                tryOnce(request, setBy, kind, charged, result);
                 return;
             }
             if (!retryable(cause)) {
@@ -344,7 +426,8 @@ public final class ModelClient implements AutoCloseable {
                     cause instanceof RetryableStatusException status ? status.retryAfter() : Optional.empty();
             long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
             try {
-                scheduler.schedule(() -> tryOnce(request, kind, spent, result), waitMillis, TimeUnit.MILLISECONDS);
+                scheduler.schedule(
+                        () -> tryOnce(request, setBy, kind, spent, result), waitMillis, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closed) {
                 result.completeExceptionally(cause);
             }
@@ -352,7 +435,8 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** One try of a request: waits for the gate (and a concurrency permit, for a generation), sends, reads the answer. */
-    private <T> CompletionStage<T> attempt(HttpRequest request, Kind<T> kind, long[] sentAt) {
+    private <T> CompletionStage<T> attempt(
+            HttpRequest request, Map<String, ManifestField> setBy, Kind<T> kind, long[] sentAt) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -363,18 +447,34 @@ public final class ModelClient implements AutoCloseable {
         }
         return ready.thenCompose(permit -> {
             sentAt[0] = System.nanoTime();
-            return send(request, kind);
+            return send(request, setBy, kind);
         });
     }
 
+    /** The setting that asks the model server for counts: a count's refusal not about the model's name or key is its. */
+    static final ManifestField TOKENIZER_MODE = ManifestField.job("spec.recipe.tokenizer.mode");
+
+    /** The fields a count's refusal whatever the document is about: the model's name or key, else tokenizer.mode. */
+    static List<ManifestField> countFields(int status, String body) {
+        return switch (status) {
+            case 401, 403, 407 -> StatusPolicy.fields(status, body);
+            case 404 -> StatusPolicy.namesTheModel(body) ? StatusPolicy.MODEL_NAME : List.of(TOKENIZER_MODE);
+            default -> List.of(TOKENIZER_MODE);
+        };
+    }
+
     /** What to check when the server refuses a count whatever the document. */
-    static String countHint(int status) {
+    static String countHint(int status, String body) {
         String why =
                 switch (status) {
-                    case 401, 403, 407 -> StatusPolicy.hint(status);
-                    case 404, 405, 501 ->
-                        "this server has no /tokenize (vLLM serves it; a gateway or another engine may not),"
-                                + " or it does not know the model name: check the RewriterModel's servedModelName";
+                    case 401, 403, 407 -> StatusPolicy.hint(status, body);
+                    case 404 ->
+                        StatusPolicy.namesTheModel(body)
+                                ? StatusPolicy.hint(status, body)
+                                : "this server has no /tokenize (vLLM serves it; a gateway or another engine may not),"
+                                        + " or the endpoint URL carries a path it does not serve";
+                    case 405, 501 ->
+                        "this server has no /tokenize (vLLM serves it; a gateway or another engine may not)";
                     default ->
                         "a count request holds only the model name and the text, so the same answer would come"
                                 + " for every document: check the RewriterModel's servedModelName";
@@ -383,7 +483,7 @@ public final class ModelClient implements AutoCloseable {
                 + " tokenizer.mode: estimate counts locally instead";
     }
 
-    private <T> CompletionStage<T> send(HttpRequest request, Kind<T> kind) {
+    private <T> CompletionStage<T> send(HttpRequest request, Map<String, ManifestField> setBy, Kind<T> kind) {
         long start = System.nanoTime();
         ClientStats.Requests figures = kind.figures();
         figures.attempts.increment();
@@ -416,7 +516,7 @@ public final class ModelClient implements AutoCloseable {
                 throw new CompletionException(
                         new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
             }
-            return interpret(request, response, kind, System.nanoTime() - start);
+            return interpret(request, setBy, response, kind, System.nanoTime() - start);
         });
     }
 
@@ -427,7 +527,12 @@ public final class ModelClient implements AutoCloseable {
         }
     }
 
-    private <T> T interpret(HttpRequest request, HttpResponse<byte[]> response, Kind<T> kind, long nanos) {
+    private <T> T interpret(
+            HttpRequest request,
+            Map<String, ManifestField> setBy,
+            HttpResponse<byte[]> response,
+            Kind<T> kind,
+            long nanos) {
         int status = response.statusCode();
         StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
         if (meaning != StatusPolicy.Meaning.OUTAGE) {
@@ -455,16 +560,21 @@ public final class ModelClient implements AutoCloseable {
         if (meaning == StatusPolicy.Meaning.JOB) {
             String hint = (status == 401 || status == 407) && apiKey.isEmpty()
                     ? noKeySent()
-                    : kind.hint().apply(status);
-            // the model's fields to check, for a generation; a count's refusal points at the recipe's tokenizer
+                    : kind.hint().of(status, body);
             throw new CompletionException(
-                    refuseAll(status, request, body, hint, kind.generates() ? StatusPolicy.fields(status) : List.of()));
+                    refuseAll(status, request, body, hint, kind.fields().of(status, body)));
         }
         // a refusal of this request (a prompt too long, 413 past a body-size limit): this document's,
         // unless the same one comes for every document in a row
         if (repeatedRefusal.refused(status, body)) {
+            // placed at the recipe's setting the server's words name, when they name one this request sent
+            List<ManifestField> about = kind.generates()
+                    ? namedSetting(body, setBy)
+                            .map(setting -> List.of(setting.getValue()))
+                            .orElse(List.of())
+                    : kind.fields().of(status, body);
             throw new CompletionException(
-                    refuseAll(status, request, body, kind.repeatedHint().apply(status), List.of()));
+                    refuseAll(status, request, body, kind.repeatedHint().of(status, body, setBy), about));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
     }

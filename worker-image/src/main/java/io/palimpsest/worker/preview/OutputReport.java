@@ -29,7 +29,7 @@ public final class OutputReport {
     /**
      * @param outputs  per variant, the committed output records ({@code id}, {@code text}, {@code provenance})
      * @param rejects  the committed reject records ({@code id}, {@code variant}, {@code reason}, {@code outcome},
-     *                 {@code detail}, {@code output}, {@code file}, {@code line})
+     *                 {@code detail}, {@code output}, {@code madeFromWords}, {@code file}, {@code line})
      * @param sources  the input documents to show, in the order to show them; a record whose id has no
      *                 source here is not shown
      * @param committed what the receipts of the shards shown record (null when not known)
@@ -78,7 +78,11 @@ public final class OutputReport {
                             r.path("detail").asText(null),
                             out,
                             null,
-                            ratio(text.get(id), out)));
+                            // against what the output was made from (a rejected chunk), as preview measures it; a
+                            // rejects file of an earlier version does not say, and is measured against the document
+                            r.path("madeFromWords").canConvertToInt()
+                                    ? ratio(out, r.path("madeFromWords").asInt())
+                                    : ratio(text.get(id), out)));
         }
         List<PreviewData.DocumentView> views = new ArrayList<>();
         for (Source s : sources) {
@@ -115,7 +119,13 @@ public final class OutputReport {
         if (source == null || output == null) {
             return null;
         }
-        int words = TextMeasures.wordCount(source);
-        return words == 0 ? null : Math.round(1000.0 * TextMeasures.wordCount(output) / words) / 1000.0;
+        return ratio(output, TextMeasures.wordCount(source));
+    }
+
+    private static Double ratio(String output, int sourceWords) {
+        if (output == null || sourceWords <= 0) {
+            return null;
+        }
+        return Math.round(1000.0 * TextMeasures.wordCount(output) / sourceWords) / 1000.0;
     }
 }

@@ -6,12 +6,16 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.recipe.TextMeasures;
 
 /**
  * Builds the rejects-file record of an item: where it came from, why, and (for a readable
  * document) its text and metadata, so rejected documents can be inspected and re-run on their own.
  */
 final class RejectRecords {
+
+    /** The words of the text a rejected output was made from: its chunk, the chunks it joins, or the document. */
+    static final String MADE_FROM_WORDS = "madeFromWords";
 
     private final ObjectMapper json;
 
@@ -35,6 +39,11 @@ final class RejectRecords {
         }
         if (rejection.output() != null) {
             record.put("output", rejection.output());
+            if (rejection.madeFrom() != null) {
+                // what a length ratio of the output is taken against (a rejected chunk's words, not the document's),
+                // so show measures it as the validator and preview did without keeping the chunk's text
+                record.put(MADE_FROM_WORDS, TextMeasures.wordCount(rejection.madeFrom()));
+            }
         }
         // a document names the line of the campaign's input it came from, also when a retry round read it
         SourcePosition at = item instanceof Document doc ? doc.origin() : item.position();

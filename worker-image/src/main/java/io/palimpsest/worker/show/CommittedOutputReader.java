@@ -285,12 +285,16 @@ public final class CommittedOutputReader {
                 : ShownResult.Outcome.rejected;
         String variant = record.path("variant").asText(null);
         return new ShownResult(
-                variant,
-                outcome,
-                record.path("output").asText(null),
-                record.path("reason").asText(null),
-                record.path("detail").asText(null),
-                params(record));
+                        variant,
+                        outcome,
+                        record.path("output").asText(null),
+                        record.path("reason").asText(null),
+                        record.path("detail").asText(null),
+                        params(record))
+                .madeFrom(
+                        record.path("madeFromWords").canConvertToInt()
+                                ? record.path("madeFromWords").asInt()
+                                : null);
     }
 
     @SuppressWarnings("unchecked")

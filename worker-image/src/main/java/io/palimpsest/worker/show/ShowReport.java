@@ -73,7 +73,10 @@ public final class ShowReport {
         return record;
     }
 
-    /** A reject record as the run commits it: id, variant (absent for the whole document), reason, outcome, detail, output. */
+    /**
+     * A reject record as the run commits it: id, variant (absent for the whole document), reason, outcome, detail,
+     * output and the words of what the output was made from.
+     */
     private JsonNode rejectRecord(String id, ShownResult result) {
         ObjectNode record = json.createObjectNode().put("id", id);
         if (result.variant() != null) {
@@ -83,6 +86,9 @@ public final class ShowReport {
         putIfPresent(record, "reason", result.reason());
         putIfPresent(record, "detail", result.detail());
         putIfPresent(record, "output", result.text());
+        if (result.madeFromWords() != null) {
+            record.put("madeFromWords", result.madeFromWords());
+        }
         return record;
     }
 

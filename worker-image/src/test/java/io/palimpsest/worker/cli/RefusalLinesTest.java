@@ -142,6 +142,92 @@ class RefusalLinesTest {
     }
 
     @Test
+    void aPathTheServerHasNoRouteForIsNamedAtTheEndpointsLineNotAtTheModelName() throws Exception {
+        // the model's name is right; the URL carries a segment the server does not serve, so every request is
+        // answered 404 {"detail": "Not Found"} (FastAPI's, as vLLM's), not the error naming an unknown model
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("qwen-small").zeroLatency().build(), "127.0.0.1", 0)) {
+            modelAt(sim.baseUrl().replaceAll("/+$", "") + "/serving", "qwen-small");
+            String at = manifests.resolve("model.yaml") + ":" + lineOf("model.yaml", "url: ")
+                    + ": spec.endpoint.url: the model server refused the job's requests: POST ";
+
+            CliRun local = CliRun.of(
+                    "local",
+                    "-f",
+                    manifests.toString(),
+                    "--out",
+                    tmp.resolve("out").toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
+            assertTrue(local.err().contains("palimpsest local: " + at), local.err());
+            assertTrue(local.err().contains("/serving/v1/chat/completions answered HTTP 404"), local.err());
+            assertFalse(local.err().contains("servedModelName"), local.err());
+
+            CliRun preview = preview();
+            assertEquals(ExitCodes.MODEL_CONFIG, preview.exit(), preview.err());
+            assertTrue(preview.err().contains("palimpsest preview: " + at), preview.err());
+        }
+    }
+
+    @Test
+    void aCountRefusedForTheModelsNameIsNamedAtTheServedModelNamesLine() throws Exception {
+        // tokenizer.mode: server asks /tokenize before the first document; its refusal of the name is the model's
+        editJob("  recipe:\n", "  recipe:\n    tokenizer: {mode: server}\n");
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("real-name").zeroLatency().build(), "127.0.0.1", 0)) {
+            modelAt(sim.baseUrl().replaceAll("/+$", ""), "wrong-name");
+            CliRun local = CliRun.of(
+                    "local",
+                    "-f",
+                    manifests.toString(),
+                    "--out",
+                    tmp.resolve("out").toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
+            assertTrue(
+                    local.err()
+                            .contains("palimpsest local: " + manifests.resolve("model.yaml") + ":"
+                                    + lineOf("model.yaml", "servedModelName: ")
+                                    + ": spec.servedModelName: the model server refused the job's requests: POST "),
+                    local.err());
+            assertTrue(local.err().contains("/tokenize answered HTTP 404"), local.err());
+        }
+    }
+
+    @Test
+    void maxTokensBeyondTheModelsContextRefusedForEveryDocumentIsNamedAtTheRecipesLine() throws Exception {
+        // every request asks more tokens than the model holds: the server's 400 names max_tokens, which the
+        // prompt's sampling set
+        editJob("maxTokens: 1024, seed: 1}", "maxTokens: 4000, seed: 1}");
+        editJob("maxTokens: 1024, seed: 2}", "maxTokens: 4000, seed: 2}");
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("qwen-small")
+                        .zeroLatency()
+                        .maxModelLen(2048)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            modelAt(sim.baseUrl().replaceAll("/+$", ""), "qwen-small");
+            CliRun local = CliRun.of(
+                    "local",
+                    "-f",
+                    manifests.toString(),
+                    "--out",
+                    tmp.resolve("out").toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
+            String job = manifests.resolve("job.yaml") + ":";
+            assertTrue(
+                    local.err()
+                                    .contains("palimpsest local: " + job + lineOf("job.yaml", "seed: 1}")
+                                            + ": spec.recipe.prompts[0].sampling.maxTokens: the model server refused")
+                            || local.err()
+                                    .contains("palimpsest local: " + job + lineOf("job.yaml", "seed: 2}")
+                                            + ": spec.recipe.prompts[1].sampling.maxTokens: the model server refused"),
+                    local.err());
+            assertTrue(local.err().contains("the server's words name max_tokens"), local.err());
+        }
+    }
+
+    @Test
     void aModelEndpointThatDoesNotAnswerIsNamedAtItsLineInTheModelFile() throws Exception {
         // the quickstart's model is deployed by the operator: the address its Service would have is no field of the
         // file, so no line is named for it

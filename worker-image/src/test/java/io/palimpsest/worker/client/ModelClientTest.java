@@ -13,10 +13,12 @@ import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.config.ManifestField;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -171,6 +173,58 @@ class ModelClientTest {
             assertEquals(404, refused.status());
             assertTrue(refused.getMessage().contains("The model `mistral-typo` does not exist."), refused.getMessage());
             assertTrue(refused.getMessage().contains("servedModelName"), refused.getMessage());
+            assertEquals(StatusPolicy.MODEL_NAME, refused.about());
+        }
+    }
+
+    @Test
+    void aPathTheServerHasNoRouteForIsAJobWideRefusalOfTheEndpointUrlNotOfTheModelName() throws Exception {
+        try (ModelSimServer sim = sim(FaultConfig.none());
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .baseUrl(URI.create(sim.baseUrl().replaceAll("/+$", "") + "/openai"))
+                                .build(),
+                        json)) {
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(body("hello")).get(10, TimeUnit.SECONDS));
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
+            assertEquals(404, refused.status());
+            assertTrue(refused.getMessage().contains("{\"detail\":\"Not Found\"}"), refused.getMessage());
+            assertEquals(List.of(ManifestField.model("spec.endpoint.url")), refused.about());
+            assertFalse(refused.getMessage().contains("servedModelName"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void aRepeatedRefusalNamingARequestSettingIsPlacedAtTheFieldThatSetIt() throws Exception {
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .maxModelLen(1024)
+                .build();
+        Map<String, ManifestField> setBy = Map.of(
+                "max_tokens", ManifestField.job("spec.recipe.prompts[2].sampling.maxTokens"),
+                "temperature", ManifestField.job("spec.recipe.prompts[2].sampling.temperature"));
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .initialConcurrency(1)
+                                .concurrencyCap(1)
+                                .build(),
+                        json)) {
+            Throwable last = null;
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT; i++) {
+                ObjectNode request =
+                        body("document " + i).put("max_tokens", 2000).put("temperature", 0.5);
+                last = assertThrows(ExecutionException.class, () -> client.chat(request, setBy)
+                                .get(10, TimeUnit.SECONDS))
+                        .getCause();
+            }
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, last);
+            assertEquals(List.of(ManifestField.job("spec.recipe.prompts[2].sampling.maxTokens")), refused.about());
+            assertTrue(
+                    refused.getMessage().contains("spec.recipe.prompts[2].sampling.maxTokens sets"),
+                    refused.getMessage());
         }
     }
 

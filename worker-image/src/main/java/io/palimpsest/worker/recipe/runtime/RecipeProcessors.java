@@ -42,7 +42,7 @@ public final class RecipeProcessors {
             counter.preflight(PREFLIGHT_WAIT, stopping);
         }
         ModelCall calls = client != null
-                ? new ClientModelCall(client, servedModelName, json)
+                ? new ClientModelCall(client, servedModelName, json, recipe)
                 : request -> {
                     // ModelCalls found no call in this recipe; reaching here is a bug, not a document's fault
                     throw new IllegalStateException(

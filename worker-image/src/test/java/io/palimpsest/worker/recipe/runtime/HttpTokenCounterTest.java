@@ -17,6 +17,7 @@ import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.RecipeException;
@@ -109,9 +110,31 @@ class HttpTokenCounterTest {
                         ModelConfigException.class, () -> new HttpTokenCounter(client, "m", json).count(TEXT));
                 assertTrue(refused.getMessage().contains("/tokenize answered HTTP " + status), refused.getMessage());
                 assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+                // the recipe's setting that asks for /tokenize: a server without it is answered by estimating
+                assertEquals(List.of(ManifestField.job("spec.recipe.tokenizer.mode")), refused.about());
             } finally {
                 server.stop(0);
             }
+        }
+    }
+
+    /** A 404 whose words name the model is the model's name, whether a count or a completion met it. */
+    @Test
+    void aCountRefusedForTheModelsNameIsPlacedAtTheModelsName() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(
+                auth,
+                new int[] {404},
+                "{\"error\": {\"message\": \"The model `m` does not exist.\", \"type\": \"NotFoundError\"}}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            ModelConfigException refused =
+                    assertThrows(ModelConfigException.class, () -> new HttpTokenCounter(client, "m", json).count(TEXT));
+            assertEquals(
+                    List.of(ManifestField.model("spec.servedModelName"), ManifestField.model("metadata.name")),
+                    refused.about());
+            assertTrue(refused.getMessage().contains("servedModelName"), refused.getMessage());
+        } finally {
+            server.stop(0);
         }
     }
 
@@ -129,6 +152,7 @@ class HttpTokenCounterTest {
             }
             ModelConfigException refused = assertThrows(ModelConfigException.class, () -> counter.count("another"));
             assertTrue(refused.getMessage().contains("/tokenize answered HTTP 400"), refused.getMessage());
+            assertEquals(List.of(ManifestField.job("spec.recipe.tokenizer.mode")), refused.about());
         } finally {
             server.stop(0);
         }
@@ -143,6 +167,7 @@ class HttpTokenCounterTest {
             ModelConfigException refused =
                     assertThrows(ModelConfigException.class, () -> new HttpTokenCounter(client, "m", json).count(TEXT));
             assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+            assertEquals(List.of(ManifestField.job("spec.recipe.tokenizer.mode")), refused.about());
             assertEquals(1, auth.size(), "not retried");
         } finally {
             server.stop(0);
