@@ -102,6 +102,16 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Running", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Running/Running, spec not applied"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Running", status = "False", type = "Stalled" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.image changed after the worker Job was created; the new value applies to new RewriteJobs only: a Job's pod template cannot change, so the worker pods keep the values the worker Job was made with (this job's tally and preview Jobs, made later, take the new ones)", observedGeneration = 1, reason = "NotApplied", status = "False", type = "SpecApplied" },
+      }, observedGeneration = 1 },
     ["Running/ModelNotFound"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "ModelNotFound", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "ModelNotFound", status = "True", type = "Progressing" },
