@@ -343,6 +343,11 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "2/4 replicas ready", observedGeneration = 1, reason = "Scaling", status = "True", type = "Progressing" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "AsExpected", status = "False", type = "Degraded" },
       }, observedGeneration = 1 },
+    ["Ready/RollingOut"] = { phase = "Ready", replicas = 3, readyReplicas = 3, desiredReplicas = 3, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "3/3 replicas ready", observedGeneration = 1, reason = "ReplicasReady", status = "True", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "3/3 replicas ready; rolling out a new pod template: 1 of 3 replicas run it", observedGeneration = 1, reason = "RollingOut", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "AsExpected", status = "False", type = "Degraded" },
+      }, observedGeneration = 1 },
     ["ScaledToZero/ScaledToZero"] = { phase = "ScaledToZero", replicas = 0, readyReplicas = 0, desiredReplicas = 0, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "no replica runs; work wakes the model", observedGeneration = 1, reason = "ScaledToZero", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ScaledToZero", status = "False", type = "Progressing" },

@@ -413,6 +413,21 @@ class RecordedStatusesTest {
                 model(new ModelObservation(false, null, WeightsState.Ready, 2, 2, 2, false, null)));
         out.put("Ready/Scaling", model(new ModelObservation(false, null, WeightsState.Ready, 4, 2, 4, false, null)));
         out.put(
+                "Ready/RollingOut",
+                model(new ModelObservation(
+                        false,
+                        null,
+                        WeightsState.Ready,
+                        3,
+                        3,
+                        3,
+                        false,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "rolling out a new pod template: 1 of 3 replicas run it")));
+        out.put(
                 "ScaledToZero/ScaledToZero",
                 model(new ModelObservation(false, null, WeightsState.Ready, 0, 0, 0, false, null)));
         out.put(
