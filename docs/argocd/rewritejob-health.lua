@@ -1,7 +1,8 @@
 -- Argo CD health of a palimpsest.io RewriteJob, from status.phase and status.conditions.
 -- Planning and Running campaigns are Progressing (a campaign runs for days; Argo CD should not call
 -- it broken meanwhile), a suspended one is Suspended, Succeeded is Healthy unless shards failed for
--- good, and Failed is Degraded with the operator's reason.
+-- good, and Failed is Degraded with the operator's reason. An edit that did not reach what runs
+-- (the SpecApplied condition False) is added to the message.
 local hs = { status = "Progressing", message = "Waiting for the operator to record a status" }
 
 local function condition(conditions, type)
@@ -60,5 +61,12 @@ elseif phase == "Failed" then
 else
   hs.status = "Unknown"
   hs.message = "Unknown phase " .. tostring(phase)
+  return hs
+end
+-- A spec edit (or the model's API key Secret) that cannot reach the job's worker Job: synced from Git,
+-- yet not in force. The health stays what the phase says; the message names what did not apply.
+local applied = condition(status.conditions, "SpecApplied")
+if applied ~= nil and applied.status == "False" then
+  hs.message = hs.message .. "; SpecApplied " .. describe(applied, "NotApplied")
 end
 return hs

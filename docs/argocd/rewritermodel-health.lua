@@ -1,6 +1,6 @@
 -- Argo CD health of a palimpsest.io RewriterModel, from status.phase and status.conditions.
 -- Ready and ScaledToZero (no replica while no work waits) are Healthy; Pending and Loading
--- (weights downloading, replicas starting) are Progressing; Degraded and Failed are Degraded with
+-- (weights downloading, replicas starting) and a Ready model rolling out a new pod template are Progressing; Degraded and Failed are Degraded with
 -- the reason of the condition that says why.
 local hs = { status = "Progressing", message = "Waiting for the operator to record a status" }
 
@@ -33,10 +33,15 @@ local phase = status.phase
 local ready = condition(status.conditions, "Ready")
 local degraded = condition(status.conditions, "Degraded")
 local stalled = condition(status.conditions, "Stalled")
+local progressing = condition(status.conditions, "Progressing")
 
 if stalled ~= nil and stalled.status == "True" and phase ~= "Failed" then
   hs.status = "Degraded"
   hs.message = "Stalled: " .. describe(stalled, "Stalled")
+elseif phase == "Ready" and progressing ~= nil and progressing.status == "True" and progressing.reason == "RollingOut" then
+  -- a spec edit rolls the replicas over one at a time: old ones still serve until every replica runs it
+  hs.status = "Progressing"
+  hs.message = describe(progressing, "RollingOut")
 elseif phase == "Ready" then
   hs.status = "Healthy"
   hs.message = describe(ready, "Ready")

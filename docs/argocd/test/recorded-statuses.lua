@@ -102,6 +102,16 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Running", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Running/Running, spec not applied"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Running", status = "False", type = "Stalled" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.image changed after the worker Job was created; the new value applies to new RewriteJobs only: a Job's pod template cannot change, so the worker pods keep the values the worker Job was made with (this job's tally and preview Jobs, made later, take the new ones)", observedGeneration = 1, reason = "NotApplied", status = "False", type = "SpecApplied" },
+      }, observedGeneration = 1 },
     ["Running/ModelNotFound"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "ModelNotFound", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "ModelNotFound", status = "True", type = "Progressing" },
@@ -331,6 +341,11 @@ return {
     ["Ready/Scaling"] = { phase = "Ready", replicas = 4, readyReplicas = 2, desiredReplicas = 4, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "2/4 replicas ready", observedGeneration = 1, reason = "ReplicasReady", status = "True", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "2/4 replicas ready", observedGeneration = 1, reason = "Scaling", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "AsExpected", status = "False", type = "Degraded" },
+      }, observedGeneration = 1 },
+    ["Ready/RollingOut"] = { phase = "Ready", replicas = 3, readyReplicas = 3, desiredReplicas = 3, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "3/3 replicas ready", observedGeneration = 1, reason = "ReplicasReady", status = "True", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "3/3 replicas ready; rolling out a new pod template: 1 of 3 replicas run it", observedGeneration = 1, reason = "RollingOut", status = "True", type = "Progressing" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "AsExpected", status = "False", type = "Degraded" },
       }, observedGeneration = 1 },
     ["ScaledToZero/ScaledToZero"] = { phase = "ScaledToZero", replicas = 0, readyReplicas = 0, desiredReplicas = 0, conditions = {

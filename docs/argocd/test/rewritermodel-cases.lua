@@ -10,6 +10,7 @@ return {
   { recorded = "Loading/Loading", health = "Progressing", message = "Loading: Loading: 0/2 replicas ready" },
   { recorded = "Ready/ReplicasReady", health = "Healthy", message = "ReplicasReady: 2/2 replicas ready" },
   { recorded = "Ready/Scaling", health = "Healthy", message = "ReplicasReady: 2/4 replicas ready" },
+  { recorded = "Ready/RollingOut", health = "Progressing", message = "RollingOut: 3/3 replicas ready; rolling out a new pod template: 1 of 3 replicas run it" },
   { recorded = "ScaledToZero/ScaledToZero", health = "Healthy", message = "Scaled to zero" },
   { recorded = "Degraded/ProgressDeadlineExceeded", health = "Degraded", message = "Degraded: ProgressDeadlineExceeded" },
   { recorded = "Degraded/ScaledObjectFailed", health = "Degraded", message = "Degraded: ScaledObjectFailed: autoscaling.mode is keda" },

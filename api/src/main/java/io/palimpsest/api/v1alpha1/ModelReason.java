@@ -16,6 +16,11 @@ public enum ModelReason {
     Loading,
     /** The replica count is moving towards the desired one. */
     Scaling,
+    /**
+     * A new pod template (a spec edit: image, arguments, served name, weights) is replacing the replicas one at a
+     * time while the others still run the old one; on the Progressing condition until every replica runs it.
+     */
+    RollingOut,
     /** As many replicas are ready as are wanted. */
     ReplicasReady,
     /** No replica is wanted or running; work wakes the model. */

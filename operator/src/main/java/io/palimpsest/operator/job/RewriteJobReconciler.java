@@ -50,6 +50,7 @@ import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
 import io.palimpsest.operator.job.resources.TallyJob;
 import io.palimpsest.operator.job.resources.WorkerJob;
 import io.palimpsest.operator.job.resources.WorkerJobLimits;
+import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.job.status.PhaseEvents;
@@ -521,7 +522,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 .toList(),
                         attempts,
                         WorkerJob.attemptsPerShard(job),
-                        maxFailedRefused);
+                        maxFailedRefused,
+                        // a finished job's workers are gone: a model it ran on may change for later jobs
+                        finished
+                                ? null
+                                : SpecApplied.modelApiKey(
+                                        seen.model(), WorkerPodTemplate.modelApiKey(worker), seen.modelApiKey()));
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());

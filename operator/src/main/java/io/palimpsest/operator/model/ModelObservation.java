@@ -12,6 +12,8 @@ import io.palimpsest.operator.model.autoscale.EndpointHealth;
  * @param notStarting    why some of the model's pods do not start, or null
  * @param downloadJob    the weight download Job's name, or null (no download)
  * @param namespace      the model's namespace, or null
+ * @param rollout        how far the Deployment is from running its current pod template on every replica
+ *                       ({@link DeploymentRollout}), or null when it runs it
  */
 public record ModelObservation(
         boolean external,
@@ -24,7 +26,36 @@ public record ModelObservation(
         String problem,
         ModelPodsNotStarting notStarting,
         String downloadJob,
-        String namespace) {
+        String namespace,
+        String rollout) {
+
+    /** An observation of a Deployment that runs its current pod template on every replica. */
+    public ModelObservation(
+            boolean external,
+            EndpointHealth endpointHealth,
+            WeightsState weights,
+            int replicas,
+            int readyReplicas,
+            int desiredReplicas,
+            boolean rolloutStuck,
+            String problem,
+            ModelPodsNotStarting notStarting,
+            String downloadJob,
+            String namespace) {
+        this(
+                external,
+                endpointHealth,
+                weights,
+                replicas,
+                readyReplicas,
+                desiredReplicas,
+                rolloutStuck,
+                problem,
+                notStarting,
+                downloadJob,
+                namespace,
+                null);
+    }
 
     /** An observation in which every pod starts, with no download Job named. */
     public ModelObservation(

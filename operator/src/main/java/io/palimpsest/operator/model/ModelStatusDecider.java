@@ -86,9 +86,12 @@ public final class ModelStatusDecider {
                     degraded);
         }
         boolean settled = o.readyReplicas() == o.desiredReplicas() && o.replicas() == o.desiredReplicas();
-        Verdict progressing = settled
-                ? new Verdict(false, ModelReason.ReplicasReady, counts)
-                : new Verdict(true, ModelReason.Scaling, counts);
+        // Replicas of an old pod template still serving are not the spec's, however many are ready.
+        Verdict progressing = o.rollout() != null
+                ? new Verdict(true, ModelReason.RollingOut, counts + "; " + o.rollout())
+                : settled
+                        ? new Verdict(false, ModelReason.ReplicasReady, counts)
+                        : new Verdict(true, ModelReason.Scaling, counts);
         if (o.readyReplicas() == 0) {
             ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Loading;
             return new Decision(

@@ -567,7 +567,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 problem,
                 notStarting.finding().orElse(null),
                 jobName,
-                model.getMetadata().getNamespace());
+                model.getMetadata().getNamespace(),
+                DeploymentRollout.of(observed.orElse(null)));
         metrics.replicas(id, desired, ready);
 
         RewriterModelStatus next = decided(model, previous, observation);

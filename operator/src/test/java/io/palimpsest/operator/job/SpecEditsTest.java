@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -14,17 +15,22 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
+import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -216,6 +222,84 @@ class SpecEditsTest {
                 "Applied",
                 ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE)
                         .getReason());
+    }
+
+    /**
+     * The worker pods read the model's API key from the Secret their Job's pod template names, which cannot change:
+     * a RewriterModel whose key Secret is edited while a job runs on it (a rotation under another Secret name, a
+     * switch between an external endpoint and a deployed model) does not reach the running workers, and the job
+     * says so instead of calling every edit applied.
+     */
+    @Test
+    void aModelsApiKeySecretEditedMidRunIsNamed() {
+        external("gw", new SecretKeyRef("gw-key-a", "token"));
+        client.resource(FreshReconciles.job("ak", "gw")).create();
+        cluster.reconcile("ak");
+        moves.plannerSucceeds("ak-plan", 4);
+        cluster.reconcile("ak");
+        cluster.reconcile("ak");
+        Job before = moves.job("ak-work");
+        assertEquals("gw-key-a", keySecretOf(before));
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("ak").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+
+        editModel("gw", spec -> spec.getEndpoint().setApiKeySecretRef(new SecretKeyRef("gw-key-b", "token")));
+        cluster.reconcile("ak");
+        assertEquals(
+                before.getSpec().getTemplate(), moves.job("ak-work").getSpec().getTemplate());
+        var applied = ConditionAggregator.find(cluster.status("ak").getConditions(), SpecApplied.TYPE);
+        assertEquals("False", applied.getStatus());
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "RewriterModel 'gw' names the API key Secret gw-key-b (key token) but the worker Job was created with"
+                        + " gw-key-a (key token): a Job's pod template cannot change, so its worker pods keep reading"
+                        + " gw-key-a; to send the new key, delete this RewriteJob and apply it again (its committed"
+                        + " shards are kept and skipped)",
+                applied.getMessage());
+        assertEquals(1, events("ak", "SpecNotApplied"));
+
+        // Put back: nothing left unapplied.
+        editModel("gw", spec -> spec.getEndpoint().setApiKeySecretRef(new SecretKeyRef("gw-key-a", "token")));
+        cluster.reconcile("ak");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("ak").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+    }
+
+    /** A RewriterModel serving through an external endpoint whose API key is in {@code key}. */
+    void external(String name, SecretKeyRef key) {
+        RewriterModel model = new RewriterModel();
+        model.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        RewriterModelSpec spec = new RewriterModelSpec();
+        spec.setModel("org/" + name);
+        RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+        endpoint.setUrl("https://gateway.example");
+        endpoint.setApiKeySecretRef(key);
+        spec.setEndpoint(endpoint);
+        model.setSpec(spec);
+        client.resource(model).create();
+    }
+
+    void editModel(String name, Consumer<RewriterModelSpec> edit) {
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName(name)
+                .edit(m -> {
+                    edit.accept(m.getSpec());
+                    return m;
+                }));
+    }
+
+    static String keySecretOf(Job worker) {
+        return worker.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> WorkerPodTemplate.MODEL_API_KEY_ENV.equals(e.getName()))
+                .map(e -> e.getValueFrom().getSecretKeyRef().getName())
+                .findFirst()
+                .orElse(null);
     }
 
     AttemptLedger ledgerOf(String name) {

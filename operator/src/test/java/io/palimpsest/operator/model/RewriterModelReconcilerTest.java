@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
@@ -1393,6 +1394,51 @@ class RewriterModelReconcilerTest {
         assertEquals(model.getMetadata().getUid(), ref.getUid());
         assertEquals("RewriterModel", ref.getKind());
         assertEquals(Boolean.TRUE, ref.getController(), owned.getKind() + " controller reference");
+    }
+
+    /**
+     * A new pod template rolls the replicas over one at a time (maxSurge 0, maxUnavailable 1) while the others
+     * still serve the old one (its image, arguments, served name): the counts alone may look settled (3 of 3
+     * ready), yet the model is not on its spec until every replica runs the new template, and says so.
+     */
+    @Test
+    void aRolloutIsProgressingUntilEveryReplicaRunsTheNewTemplate() {
+        client.resource(Models.onPvc("mistral-r", 3, 3)).create();
+        awaitDeploymentReplicas("mistral-r-vllm", 3);
+        deploymentStatus("mistral-r-vllm", 3, 3, 1);
+        RewriterModel rolling = awaitModel(
+                "mistral-r", m -> Integer.valueOf(3).equals(m.getStatus().getReadyReplicas()));
+        assertEquals(ModelPhase.Ready, rolling.getStatus().getPhase(), "the old replicas still serve");
+        Condition progressing = ConditionAggregator.find(rolling.getStatus().getConditions(), Conditions.PROGRESSING);
+        assertEquals("True", progressing.getStatus());
+        assertEquals("RollingOut", progressing.getReason());
+        assertEquals(
+                "3/3 replicas ready; rolling out a new pod template: 1 of 3 replicas run it", progressing.getMessage());
+        assertTrue(ConditionAggregator.isTrue(rolling.getStatus().getConditions(), Conditions.RECONCILING));
+
+        deploymentStatus("mistral-r-vllm", 3, 3, 3);
+        RewriterModel settled = awaitModel(
+                "mistral-r", m -> !ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.PROGRESSING));
+        assertEquals(
+                "ReplicasReady",
+                ConditionAggregator.find(settled.getStatus().getConditions(), Conditions.PROGRESSING)
+                        .getReason());
+    }
+
+    /** The Deployment controller's status, observed at the Deployment's generation. */
+    private void deploymentStatus(String name, int replicas, int ready, int updated) {
+        Deployment d = client.apps().deployments().withName(name).get();
+        d.setStatus(new DeploymentStatusBuilder()
+                .withObservedGeneration(
+                        d.getMetadata().getGeneration() == null
+                                ? 1L
+                                : d.getMetadata().getGeneration())
+                .withReplicas(replicas)
+                .withReadyReplicas(ready)
+                .withAvailableReplicas(ready)
+                .withUpdatedReplicas(updated)
+                .build());
+        client.resource(d).updateStatus();
     }
 
     private <T> T awaitValue(Supplier<T> get) {

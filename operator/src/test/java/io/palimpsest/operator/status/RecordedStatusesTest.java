@@ -15,6 +15,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.status.JobConditions;
+import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
 import io.palimpsest.operator.model.WeightsState;
@@ -30,6 +31,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -164,6 +166,17 @@ class RecordedStatusesTest {
         out.put("Planning/Planning, planner not starting", plannerStuck);
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
+        // A spec edit the running workers cannot take (their Job's pod template): the SpecApplied condition names it.
+        RewriteJobStatus notApplied = jobStatus(JobPhase.Running, JobReason.Running, null, 1000, 0, false, null);
+        notApplied
+                .getConditions()
+                .add(SpecApplied.condition(
+                        new ConditionAggregator(CLOCK),
+                        null,
+                        1L,
+                        true,
+                        SpecApplied.notApplied(List.of("spec.workers.image"), 3, 3, List.of())));
+        out.put("Running/Running, spec not applied", JSON.valueToTree(notApplied));
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
         out.put(
                 "Running/ModelFailed",
@@ -322,6 +335,17 @@ class RecordedStatusesTest {
             long failed,
             boolean tallyFailed,
             StuckPods.Summary notStarting) {
+        return JSON.valueToTree(jobStatus(phase, reason, message, shards, failed, tallyFailed, notStarting));
+    }
+
+    private static RewriteJobStatus jobStatus(
+            JobPhase phase,
+            JobReason reason,
+            String message,
+            long shards,
+            long failed,
+            boolean tallyFailed,
+            StuckPods.Summary notStarting) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
@@ -346,7 +370,7 @@ class RecordedStatusesTest {
                 message,
                 tallyFailed,
                 notStarting));
-        return JSON.valueToTree(status);
+        return status;
     }
 
     private static Map<String, JsonNode> modelStatuses() {
@@ -388,6 +412,21 @@ class RecordedStatusesTest {
                 "Ready/ReplicasReady",
                 model(new ModelObservation(false, null, WeightsState.Ready, 2, 2, 2, false, null)));
         out.put("Ready/Scaling", model(new ModelObservation(false, null, WeightsState.Ready, 4, 2, 4, false, null)));
+        out.put(
+                "Ready/RollingOut",
+                model(new ModelObservation(
+                        false,
+                        null,
+                        WeightsState.Ready,
+                        3,
+                        3,
+                        3,
+                        false,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "rolling out a new pod template: 1 of 3 replicas run it")));
         out.put(
                 "ScaledToZero/ScaledToZero",
                 model(new ModelObservation(false, null, WeightsState.Ready, 0, 0, 0, false, null)));

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.common.SecretRef;
@@ -46,6 +47,31 @@ public final class WorkerPodTemplate {
     public static final String MODEL_API_KEY_ENV = JobResolver.MODEL_API_KEY_ENV;
 
     private WorkerPodTemplate() {}
+
+    /**
+     * The API key Secret the pods of {@code job} read ({@value #MODEL_API_KEY_ENV}'s secretKeyRef in its template),
+     * or null when they read none. A Job's pod template cannot change: this is the key its pods have whatever the
+     * RewriterModel names now.
+     */
+    public static SecretKeyRef modelApiKey(Job job) {
+        if (job == null
+                || job.getSpec() == null
+                || job.getSpec().getTemplate() == null
+                || job.getSpec().getTemplate().getSpec() == null) {
+            return null;
+        }
+        return job.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> RewriteJobNames.CONTAINER.equals(c.getName()) && c.getEnv() != null)
+                .flatMap(c -> c.getEnv().stream())
+                .filter(e -> MODEL_API_KEY_ENV.equals(e.getName())
+                        && e.getValueFrom() != null
+                        && e.getValueFrom().getSecretKeyRef() != null)
+                .map(e -> new SecretKeyRef(
+                        e.getValueFrom().getSecretKeyRef().getName(),
+                        e.getValueFrom().getSecretKeyRef().getKey()))
+                .findFirst()
+                .orElse(null);
+    }
 
     /**
      * @param modelApiKey the model's API key reference, or null

@@ -2,20 +2,24 @@ package io.palimpsest.operator.job.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Whether the spec's edits reached what runs: the {@value #TYPE} condition, present once the worker
  * Job exists, False naming each edit that did not (a field the worker Job or the plan was made from
  * and that Kubernetes does not let change, see {@code MadeFrom}), with a Warning Event when that
  * list changes. Edits the operator applies (parallelism, suspend, maxFailedShards, what job.yaml
- * carries) are not listed: they are applied.
+ * carries) are not listed: they are applied. One edit of the RewriterModel is listed too: the API key
+ * Secret it names, which the worker pods read through their Job's pod template ({@link #modelApiKey}).
  */
 public final class SpecApplied {
     public static final String TYPE = "SpecApplied";
@@ -65,6 +69,51 @@ public final class SpecApplied {
             out.add(e + "; the worker Job keeps the maxFailedIndexes it has");
         }
         return out;
+    }
+
+    /** {@link #notApplied(List, int, int, List)}, then the model's API key when it did not reach the workers. */
+    public static List<String> notApplied(
+            List<String> changed, int attempts, int attemptsInSpec, List<FieldError> maxFailed, String modelApiKey) {
+        List<String> out = notApplied(changed, attempts, attemptsInSpec, maxFailed);
+        if (modelApiKey != null) {
+            out.add(modelApiKey);
+        }
+        return out;
+    }
+
+    /**
+     * Why the model's API key the worker pods read is not the one the RewriterModel names now (an
+     * {@code endpoint.apiKeySecretRef} rotated to another Secret, a switch between an external endpoint and a
+     * deployed model), or null when it is, or when the model is absent. A worker Job made without a key for a
+     * model the operator runs is not named: that model serves without its key while such a Job exists
+     * ({@code KeylessWorkerJobs}).
+     *
+     * @param madeWith the Secret the worker Job's pod template names ({@code WorkerPodTemplate.modelApiKey})
+     * @param now      the Secret the model names now, null for none
+     */
+    public static String modelApiKey(RewriterModel model, SecretKeyRef madeWith, SecretKeyRef now) {
+        if (model == null || Objects.equals(madeWith, now)) {
+            return null;
+        }
+        boolean deployed = model.getSpec() == null || model.getSpec().getEndpoint() == null;
+        if (madeWith == null && deployed) {
+            return null;
+        }
+        String named = "RewriterModel '" + model.getMetadata().getName() + "' names "
+                + (now == null ? "no API key Secret" : "the API key Secret " + describe(now));
+        String recreate = "delete this RewriteJob and apply it again (its committed shards are kept and skipped)";
+        if (madeWith == null) {
+            return named + " but the worker Job was created without one: a Job's pod template cannot change, so its"
+                    + " worker pods send no key; to send it, " + recreate;
+        }
+        return named + " but the worker Job was created with " + describe(madeWith)
+                + ": a Job's pod template cannot change, so its worker pods keep reading " + madeWith.getName()
+                + (now == null ? " (and cannot start without it); to drop it, " : "; to send the new key, ")
+                + recreate;
+    }
+
+    private static String describe(SecretKeyRef ref) {
+        return ref.getName() + " (key " + ref.getKey() + ")";
     }
 
     /** The condition while the worker Job exists, else null. */
