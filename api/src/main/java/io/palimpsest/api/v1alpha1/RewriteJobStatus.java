@@ -65,6 +65,21 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("The latest shard failures, newest last, at most 20.")
     private List<ShardFailure> recentFailures = new ArrayList<>();
 
+    /*
+     * Not read from recentFailures: it keeps the newest 20 failures of any reason, so later failures (bad data
+     * in other shards, the ledger's AttemptsExhausted) push an outage's out of it long before the job ends. A set
+     * per reason is what a fold can keep exactly (seeing the same pods again adds nothing) and what says how many
+     * shards the outage failed; a shard leaves it when it commits or fails otherwise, so it holds the shards an
+     * outage is failing, in countedShards' compact form.
+     */
+    @JsonPropertyDescription("Shards not committed whose latest failure that says why was an outage, by its reason "
+            + "(ModelUnreachable, StoreUnreachable), as a range string or the compact form of countedShards. Kept so "
+            + "that those failed for good end the job Failed with the outage's reason, rather than being tolerated "
+            + "under retry.maxFailedShards, once their pods are gone.")
+    @Size(max = 2)
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    private Map<String, String> outageShards;
+
     @JsonPropertyDescription("SHA-256 of the canonical recipe; recorded in every receipt and output record.")
     private String recipeHash;
 

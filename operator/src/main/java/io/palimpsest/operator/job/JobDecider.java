@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.UpstreamInput;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -149,6 +151,8 @@ public final class JobDecider {
      * @param phase              the phase inputs {@link JobPhaseMachine} decides from
      * @param finishedWorkerPods the finished worker pods, numbered (a model refusal among them names the failure)
      * @param failedShards       the worker Job's failed indexes: the shards failed for good
+     * @param outageShards       the failed shards an outage failed as {@code status.outageShards} recorded them
+     *                           ({@code OutageShards.decode}): what decides once their pods are gone
      * @param plannerJob         the planner Job exists
      * @param shardCountUnrecorded the shard count was read from the planner's pod, not yet from its annotation
      * @param workerJob          the worker Job exists
@@ -185,6 +189,7 @@ public final class JobDecider {
             JobPhaseMachine.Inputs phase,
             List<FinishedPod> finishedWorkerPods,
             RangeSet failedShards,
+            Map<ShardFailureReason, RangeSet> outageShards,
             boolean plannerJob,
             boolean shardCountUnrecorded,
             boolean workerJob,
@@ -211,6 +216,7 @@ public final class JobDecider {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
             pastTheCap = List.copyOf(pastTheCap);
+            outageShards = Map.copyOf(outageShards);
         }
     }
 
@@ -263,7 +269,8 @@ public final class JobDecider {
         JobPhaseMachine.Decision state = JobPhaseMachine.settle(inputs);
         if (!JobPhaseMachine.finished(inputs.current(), inputs.currentReason())) {
             state = ModelRefusals.refine(state, in.finishedWorkerPods());
-            state = Outages.refine(state, inputs.worker(), in.failedShards(), in.finishedWorkerPods());
+            state = Outages.refine(
+                    state, inputs.worker(), in.failedShards(), in.finishedWorkerPods(), in.outageShards());
         }
         List<Action> actions = new ArrayList<>();
         if (in.inputRestart() != null) {

@@ -7,13 +7,9 @@ import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
 import io.palimpsest.operator.job.ranges.RangeSet;
-import io.palimpsest.operator.job.status.JobStatusFolder;
+import io.palimpsest.operator.job.status.OutageShards;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * A worker Job that finished with shards failed for good because something every document needs could
@@ -22,7 +18,8 @@ import java.util.TreeSet;
  * data, and an outage is the same for every document. The Job controller counts such shards against
  * {@code maxFailedIndexes} (no limit when unset) and calls the Job FailedIndexes; the job fails with the
  * outage's reason instead of Succeeding with {@code ShardsFailed}, as {@code local} exits 75 on the same
- * events. The model's outage is named first when both failed shards.
+ * events. The model's outage is named first when both failed shards. Which shards an outage failed is
+ * {@link OutageShards}' to tell, from the pods and from what the status keeps once they are gone.
  */
 final class Outages {
     private Outages() {}
@@ -54,12 +51,22 @@ final class Outages {
         }
     }
 
-    /** A job whose worker Job finished with shards an outage failed fails, before any tally. */
+    /**
+     * A job whose worker Job finished with shards an outage failed fails, before any tally; the same outcome
+     * whether their pods can still be read or only {@code status.outageShards} remembers them.
+     *
+     * @param recorded what {@code status.outageShards} says ({@link OutageShards#decode})
+     */
     static Decision refine(
-            Decision decision, WorkerJobView.State worker, RangeSet failed, Collection<FinishedPod> pods) {
+            Decision decision,
+            WorkerJobView.State worker,
+            RangeSet failed,
+            Collection<FinishedPod> pods,
+            Map<ShardFailureReason, RangeSet> recorded) {
         if (worker == WorkerJobView.State.FINISHED_WITH_FAILED_SHARDS && decision.phase() != JobPhase.Failed) {
+            Map<ShardFailureReason, RangeSet> byReason = OutageShards.of(failed, pods, recorded);
             for (Cause c : Cause.values()) {
-                if (!shards(c, failed, pods).isEmpty()) {
+                if (!byReason.get(c.shardReason).isEmpty()) {
                     return new Decision(JobPhase.Failed, c.jobReason);
                 }
             }
@@ -67,30 +74,9 @@ final class Outages {
         return decision;
     }
 
-    /**
-     * The shards failed for good whose latest failure that says why (a shard the operator's ledger
-     * closed says only that its attempts are spent) is the cause's outage. Only the worker Job's
-     * failed indexes: a shard that met the outage and committed later is not one, though the pod of
-     * its commit may no longer be among the pods read once it is counted.
-     */
-    static Set<Integer> shards(Cause cause, RangeSet failed, Collection<FinishedPod> pods) {
-        Map<Integer, FinishedPod> latest = new TreeMap<>();
-        Comparator<FinishedPod> order = Comparator.comparingInt(FinishedPod::attempt)
-                .thenComparing(FinishedPod::finishedAt, Comparator.nullsFirst(Comparator.naturalOrder()));
-        for (FinishedPod p : pods) {
-            if (failed.contains(p.shard())
-                    && p.isShardFailure()
-                    && !ShardFailureReason.AttemptsExhausted.name()
-                            .equals(JobStatusFolder.failureOf(p).getReason())) {
-                latest.merge(p.shard(), p, (a, b) -> order.compare(a, b) >= 0 ? a : b);
-            }
-        }
-        Set<Integer> out = new TreeSet<>();
-        latest.forEach((shard, pod) -> {
-            if (cause.shardReason.name().equals(JobStatusFolder.failureOf(pod).getReason())) {
-                out.add(shard);
-            }
-        });
-        return out;
+    /** The failed shards the cause's outage failed, as {@link OutageShards#of} tells them. */
+    static RangeSet shards(
+            Cause cause, RangeSet failed, Collection<FinishedPod> pods, Map<ShardFailureReason, RangeSet> recorded) {
+        return OutageShards.of(failed, pods, recorded).get(cause.shardReason);
     }
 }

@@ -53,6 +53,7 @@ import io.palimpsest.operator.job.resources.WorkerJobLimits;
 import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
+import io.palimpsest.operator.job.status.OutageShards;
 import io.palimpsest.operator.job.status.PhaseEvents;
 import io.palimpsest.operator.job.status.ShardFailureCause;
 import io.palimpsest.operator.job.status.ShardFailureEvents;
@@ -540,6 +541,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 phase,
                 finishedPods,
                 seen.worker().failed(),
+                OutageShards.decode(previous == null ? null : previous.getOutageShards()),
                 seen.plannerJob() != null,
                 seen.plannedShardsUnrecorded(),
                 worker != null,
@@ -950,8 +952,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         seen.shards(),
                         seen.worker().completed(),
                         seen.worker().failed(),
-                        Outages.shards(cause, seen.worker().failed(), finishedWorkerPods)
-                                .size(),
+                        (int) Outages.shards(
+                                        cause,
+                                        seen.worker().failed(),
+                                        finishedWorkerPods,
+                                        OutageShards.decode(next.getOutageShards()))
+                                .cardinality(),
                         next.getRecentFailures());
             }
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
@@ -56,6 +57,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       {@code outageThenBadData}: then it failed as bad data (exit 42);
  *       {@code storeOutage}: shard 3's last attempt exited 75 on the object store's outage instead;
  *       {@code bothOutages}: and shard 4's on the model's</li>
+ *   <li>{@code recordedModelOutage}, {@code recordedStoreOutage}: status.outageShards says shard 3 failed for good
+ *       on the model's, the object store's outage (its pods may be gone)</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code inputInProgress}, {@code inputIncomplete}: another RewriteJob whose output the job reads has not
@@ -170,6 +173,15 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker storeOutage  | Failed    | StoreUnreachable    |                                           | -",
         "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | RUNNING    | planner worker storeOutage  | Failed    | StoreUnreachable    |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker bothOutages  | Failed    | ModelUnreachable    |                                           | -",
+        // the pods gone (the Job's TTL, the pod garbage collector, an operator started after their deletion): the
+        // status' record decides as they did; a pod still there judges its shard, and only failed shards count
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker recordedModelOutage | Failed | ModelUnreachable   |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | PENDING    | planner worker recordedModelOutage | Failed | ModelUnreachable   |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker recordedStoreOutage | Failed | StoreUnreachable   |                                           | -",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | RUNNING    | planner worker recordedStoreOutage | Failed | StoreUnreachable   |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageThenBadData recordedModelOutage | Succeeded | ShardsFailed |                         | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageCommitted recordedModelOutage | Succeeded | ShardsFailed |                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker storeOutage recordedModelOutage | Failed | StoreUnreachable |                                 | -",
         "Succeeded | ShardsFailed       | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outage       | Succeeded | ShardsFailed        |                                           | -",
         // failures
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
@@ -313,6 +325,11 @@ class JobDeciderTest {
                 world.contains("outageCommitted")
                         ? RangeSet.of(5)
                         : world.contains("bothOutages") ? RangeSet.parse("3-4") : RangeSet.of(3),
+                world.contains("recordedModelOutage")
+                        ? Map.of(ShardFailureReason.ModelUnreachable, RangeSet.of(3))
+                        : world.contains("recordedStoreOutage")
+                                ? Map.of(ShardFailureReason.StoreUnreachable, RangeSet.of(3))
+                                : Map.of(),
                 world.contains("planner"),
                 world.contains("unrecorded"),
                 worker,

@@ -43,6 +43,15 @@ public final class Pods {
         return new FinishedPod(shard, attempt, false, false, s, 42, "Error", null, at);
     }
 
+    /** An attempt that ended at the outage gate (exit 75): {@code modelUnreachable} or {@code storeUnreachable}. */
+    public static FinishedPod unreachable(int shard, int attempt, ShardSummary.Outcome outcome, Instant at) {
+        ShardSummary s = summary(shard, outcome, 0);
+        s.setAttempt(attempt);
+        s.setReason(outcome == ShardSummary.Outcome.storeUnreachable ? "store_unreachable" : "model_unreachable");
+        s.setMessage("unavailable for more than 600 s");
+        return new FinishedPod(shard, attempt, false, false, s, 75, "Error", null, at);
+    }
+
     public static FinishedPod oomKilled(int shard, int attempt, Instant at) {
         return new FinishedPod(shard, attempt, false, false, null, 137, "OOMKilled", null, at);
     }

@@ -39,6 +39,7 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -333,6 +334,106 @@ class RewriteJobLifecycleTest {
                 condition.getMessage());
         assertEquals("1/2", failed.getProgress());
         assertNull(moves.job("oc-tally"), "no tally of a failed job");
+    }
+
+    /**
+     * The object store's outage after a shard committed, as the model's above: the other shard fails for good with
+     * exit 75 (outcome storeUnreachable), the Job controller ends the worker Job FailedIndexes, and the job fails
+     * StoreUnreachable naming the object store, not Succeeded/ShardsFailed.
+     */
+    @Test
+    void aStoreOutageAfterAShardCommittedFailsTheJobStoreUnreachableNotShardsFailed() {
+        moves = new JobControllerMoves(client, NS);
+        model("sc-model");
+        client.resource(rewriteJob("sc", "sc-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("sc-plan") != null);
+        moves.plannerSucceeds("sc-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("sc-work") != null);
+        moves.shardCommits("sc-work", 0, 100);
+        moves.shardFails(
+                "sc-work",
+                1,
+                0,
+                ExitCodes.STORE_UNREACHABLE,
+                ShardSummary.Outcome.storeUnreachable,
+                ShardReason.STORE_UNREACHABLE.code());
+        moves.workerStatus("sc-work", "0", "1", 0);
+        moves.finish("sc-work", "Failed", "FailedIndexes");
+        RewriteJobStatus failed = awaitStatus("sc", s -> s.getPhase().isTerminal());
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
+        assertEquals("StoreUnreachable", condition.getReason());
+        assertTrue(
+                condition
+                        .getMessage()
+                        .startsWith("the object store could not be reached past every attempt of 1 shard (1 of 2"
+                                + " failed for good, 1 of 2 committed)"),
+                condition.getMessage());
+        assertTrue(
+                condition
+                        .getMessage()
+                        .contains("Once the object store answers, delete this RewriteJob and apply it again: the 1"
+                                + " committed shard is kept"),
+                condition.getMessage());
+        assertEquals("1/2", failed.getProgress());
+        assertNull(moves.job("sc-tally"), "no tally of a failed job");
+    }
+
+    /**
+     * The pod of the shard the model's outage failed for good is gone before the worker Job's end is seen (the pod
+     * garbage collector, a Job's TTL, pods deleted while the operator was down): the status kept the shard in
+     * outageShards, so the job still fails ModelUnreachable, where reading the pods alone said Succeeded/ShardsFailed.
+     */
+    @Test
+    void anOutageWhosePodIsGoneWhenTheWorkerJobEndsStillFailsTheJobModelUnreachable() {
+        moves = new JobControllerMoves(client, NS);
+        model("og-model");
+        client.resource(rewriteJob("og", "og-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("og-plan") != null);
+        moves.plannerSucceeds("og-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("og-work") != null);
+        moves.shardCommits("og-work", 0, 100);
+        moves.shardFails(
+                "og-work",
+                1,
+                0,
+                ExitCodes.MODEL_UNREACHABLE,
+                ShardSummary.Outcome.modelUnreachable,
+                ShardReason.MODEL_UNREACHABLE.code());
+        // shard 1 failed for good, shard 0 runs on
+        moves.workerStatus("og-work", "0", "1", 1);
+        RewriteJobStatus recorded = awaitStatus(
+                "og", s -> s.getOutageShards() != null && s.getOutageShards().containsKey("ModelUnreachable"));
+        assertEquals(Map.of("ModelUnreachable", "1"), recorded.getOutageShards());
+        client.pods()
+                .inNamespace(NS)
+                .withLabel("batch.kubernetes.io/job-name", "og-work")
+                .list()
+                .getItems()
+                .forEach(p -> client.pods()
+                        .inNamespace(NS)
+                        .withName(p.getMetadata().getName())
+                        .delete());
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.pods()
+                .inNamespace(NS)
+                .withLabel("batch.kubernetes.io/job-name", "og-work")
+                .list()
+                .getItems()
+                .isEmpty());
+        // the operator's pod informer sees the deletions before the Job's end
+        await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+        moves.workerStatus("og-work", "0", "1", 0);
+        moves.finish("og-work", "Failed", "FailedIndexes");
+        RewriteJobStatus failed = awaitStatus("og", s -> s.getPhase().isTerminal());
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
+        assertEquals("ModelUnreachable", condition.getReason());
+        assertTrue(
+                condition
+                        .getMessage()
+                        .startsWith("the model could not be reached past every attempt of 1 shard (1 of 2 failed for"
+                                + " good, 1 of 2 committed)"),
+                condition.getMessage());
     }
 
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */

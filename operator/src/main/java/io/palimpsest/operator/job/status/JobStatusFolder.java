@@ -44,7 +44,8 @@ import java.util.Map;
  *
  * <p>Bounded: counts, range strings cut at {@link #RANGE_BUDGET} characters (the worker Job's own
  * status keeps the exact ones), {@code countedShards} in {@link CompactRanges} form, at most 20
- * recent failures with short messages.
+ * recent failures with short messages, the shards an outage is failing ({@link OutageShards}) in the same
+ * compact form.
  */
 public final class JobStatusFolder {
     /** Per range string (completedShards, failedShards). */
@@ -133,6 +134,13 @@ public final class JobStatusFolder {
         next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
         next.setRecentFailures(RecentFailures.merge(next.getRecentFailures(), failures));
+        // what decides the job once the worker Job finishes, whether or not these pods can still be read then
+        next.setOutageShards(OutageShards.encode(OutageShards.kept(
+                job.completed(),
+                ordered.stream()
+                        .filter(p -> p.shard() >= 0 && p.shard() < totalShards)
+                        .toList(),
+                OutageShards.decode(next.getOutageShards()))));
         boolean known = live != null || job.state().isFinished();
         if (known) {
             InProgressTotals inProgress = job.state().isFinished()

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -316,6 +319,60 @@ class JobStatusFolderTest {
         assertEquals(failures, again.getRecentFailures());
     }
 
+    /**
+     * The shards an outage failed stay in status.outageShards, by the outage's reason, once their pods are gone and
+     * once later failures pushed theirs out of recentFailures' twenty: what ends the job ModelUnreachable or
+     * StoreUnreachable when they have failed for good. A shard that met the outage and committed, or failed as bad
+     * data after it, leaves the record; one the ledger then closed (AttemptsExhausted, which says nothing of why)
+     * stays the outage's after the pod of its outage is gone.
+     */
+    @Test
+    void theShardsAnOutageFailedOutliveTheirPodsAndTheRecentFailures() {
+        List<FinishedPod> pods = List.of(
+                Pods.unreachable(3, 2, ShardSummary.Outcome.modelUnreachable, T0),
+                Pods.unreachable(4, 2, ShardSummary.Outcome.storeUnreachable, T0.plusSeconds(1)),
+                Pods.unreachable(5, 0, ShardSummary.Outcome.modelUnreachable, T0.plusSeconds(2)),
+                Pods.unreachable(6, 0, ShardSummary.Outcome.modelUnreachable, T0.plusSeconds(3)),
+                failed(6, 1, T0.plusSeconds(4)),
+                // not failed for good yet: its next attempt runs
+                Pods.unreachable(7, 2, ShardSummary.Outcome.storeUnreachable, T0.plusSeconds(5)));
+        RewriteJobStatus s =
+                folder.fold(null, 100, running("5", "3-4,6", 1), pods).status();
+        assertEquals(Map.of("ModelUnreachable", "3", "StoreUnreachable", "4,7"), s.getOutageShards());
+
+        // every pod above gone; thirty shards fail as bad data after them, and the ledger closes shard 7
+        List<FinishedPod> later = new ArrayList<>();
+        for (int shard = 10; shard < 40; shard++) {
+            later.add(failed(shard, 2, T0.plusSeconds(60 + shard)));
+        }
+        later.add(new FinishedPod(
+                7, 3, false, false, null, ExitCodes.ATTEMPTS_EXHAUSTED, "Error", "attempts spent", T0.plusSeconds(99)));
+        RangeSet failed = RangeSet.parse("3-4,6-7,10-39");
+        RewriteJobStatus after =
+                folder.fold(s, 100, running("5", failed.format(), 0), later).status();
+        assertTrue(
+                after.getRecentFailures().stream().noneMatch(f -> f.getReason().endsWith("Unreachable")),
+                "the outages' failures left recentFailures: " + after.getRecentFailures());
+        assertEquals(s.getOutageShards(), after.getOutageShards());
+        assertEquals(
+                Map.of(
+                        ShardFailureReason.ModelUnreachable, RangeSet.of(3),
+                        ShardFailureReason.StoreUnreachable, RangeSet.of(4, 7)),
+                OutageShards.of(failed, later, OutageShards.decode(after.getOutageShards())));
+        // folding it again changes nothing
+        assertEquals(
+                after.getOutageShards(),
+                folder.fold(after, 100, running("5", failed.format(), 0), later)
+                        .status()
+                        .getOutageShards());
+        // shard 3 commits after all (a worker Job made again): it leaves the record
+        assertEquals(
+                Map.of("StoreUnreachable", "4,7"),
+                folder.fold(after, 100, running("3,5", "4,6-7,10-39", 0), List.of())
+                        .status()
+                        .getOutageShards());
+    }
+
     @Test
     void longMessagesAreCut() {
         ShardSummary s = Pods.summary(1, ShardSummary.Outcome.error, 0);
@@ -461,6 +518,16 @@ class JobStatusFolderTest {
             f.summary().setMessage("x".repeat(5000));
             pods.add(f);
         }
+        // the failed shards' outages at their widest: each failed for good on the model's or the object store's,
+        // at random, so neither record is a run of ranges
+        Random coin = new Random(7);
+        for (int i = 0; i < shards; i += 7) {
+            pods.add(Pods.unreachable(
+                    i,
+                    3,
+                    coin.nextBoolean() ? ShardSummary.Outcome.modelUnreachable : ShardSummary.Outcome.storeUnreachable,
+                    T0.minusSeconds(1)));
+        }
         // the counts by name at their bound: 32 long names and '(other)' each
         FinishedPod widest = Pods.committed(3, 10);
         Map<String, Long> names = new TreeMap<>();
@@ -505,6 +572,7 @@ class JobStatusFolderTest {
         assertEquals(
                 VariantCounts.MAX_NAMED + 1,
                 s.getDocuments().getSkippedByReason().size());
+        assertEquals(2, s.getOutageShards().size());
         int bytes = new ObjectMapper().writeValueAsBytes(s).length;
         assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
     }
