@@ -246,13 +246,17 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Finished shards at sampledAt.")
         private Long sampledShards;
 
-        @JsonPropertyDescription("Completion tokens at sampledAt.")
+        @JsonPropertyDescription(
+                "Completion tokens (committed and in progress) at sampledAt, or the most sampled before "
+                        + "when they fell since (a receipt counting fewer tokens than its attempt was answered with, an attempt "
+                        + "lost): a fall is carried, so the rate counts each token once.")
         private Long sampledCompletionTokens;
 
         @JsonPropertyDescription("Documents answered per second over the recent window, committed and in progress.")
         private Double documentsPerSecond;
 
-        @JsonPropertyDescription("Documents (committed read + in progress) at sampledAt.")
+        @JsonPropertyDescription("Documents (committed read + in progress) at sampledAt, or the most sampled before "
+                + "when they fell since (an attempt lost, its documents answered again): a fall is carried.")
         private Long sampledDocuments;
 
         @JsonPropertyDescription(

@@ -14,6 +14,14 @@ import java.util.Objects;
  * sampled every {@link #MIN_INTERVAL} whether or not it moves (JobDecider's recheck), so a stall
  * makes the rates fall and the estimate move later; once every rate is 0, a sample in which
  * nothing moved is not taken, and the stalled job's status stays as it is.
+ *
+ * <p>The token and document figures sampled never go down within a job: committed plus in progress
+ * falls when a shard commits with a receipt that counts fewer tokens than its attempt was answered
+ * with (an answer lost with a stopped request and asked again is answered twice, committed once),
+ * or when an attempt is lost and the next one answers its documents again. A fall is carried: the
+ * sample keeps the higher figure, and the answers that make up for the fall count as nothing, so
+ * each token and document counts once, as the receipts count it. Measured on from the lower figure,
+ * they counted twice and the rates read high.
  */
 public final class ThroughputWindow {
     /** The sample period: samples closer together are ignored. */
@@ -34,8 +42,9 @@ public final class ThroughputWindow {
     /**
      * @param shardProgress    finished shards plus the share of their input running shards have read, or null
      *                         when no running shard was read (rates then follow finished shards alone)
-     * @param completionTokens completion tokens now, committed and in progress
-     * @param documents        documents now, committed and in progress, or null when not tracked
+     * @param completionTokens completion tokens now, committed and in progress (a fall is carried)
+     * @param documents        documents now, committed and in progress, or null when not tracked (a fall is
+     *                         carried)
      */
     public static Throughput sample(
             Throughput previous,
@@ -48,16 +57,20 @@ public final class ThroughputWindow {
         if (sampledAt == null) {
             return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
         }
+        long tokensKept = Math.max(completionTokens, nz(previous.getSampledCompletionTokens()));
+        Long documentsKept = documents == null || previous.getSampledDocuments() == null
+                ? documents
+                : Long.valueOf(Math.max(documents, previous.getSampledDocuments()));
         double seconds = Duration.between(sampledAt, now).toMillis() / 1000.0;
         if (seconds < MIN_INTERVAL.toSeconds()
-                || settled(previous, finishedShards, shardProgress, completionTokens, documents)) {
+                || settled(previous, finishedShards, shardProgress, tokensKept, documentsKept)) {
             return previous;
         }
         double progressBefore = previous.getSampledShardProgress() != null
                 ? previous.getSampledShardProgress()
                 : nz(previous.getSampledShards());
         double progressNow = shardProgress != null ? shardProgress : finishedShards;
-        double tokensNow = Math.max(0, completionTokens - nz(previous.getSampledCompletionTokens())) / seconds;
+        double tokensNow = (tokensKept - nz(previous.getSampledCompletionTokens())) / seconds;
         double shardsNow = Math.max(0, progressNow - progressBefore) * 3600.0 / seconds;
         double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
         double tokens = previous.getShardsPerHour() == null
@@ -67,8 +80,8 @@ public final class ThroughputWindow {
                 ? shardsNow
                 : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
         Double docs = previous.getDocumentsPerSecond();
-        if (documents != null && previous.getSampledDocuments() != null) {
-            double docsNow = Math.max(0, documents - previous.getSampledDocuments()) / seconds;
+        if (documentsKept != null && previous.getSampledDocuments() != null) {
+            double docsNow = (documentsKept - previous.getSampledDocuments()) / seconds;
             docs = docs == null ? docsNow : alpha * docsNow + (1 - alpha) * docs;
         }
         // A falling rate is rounded down: rounded to nearest, a small one would stay where it is for good.
@@ -79,8 +92,8 @@ public final class ThroughputWindow {
                 now,
                 finishedShards,
                 shardProgress,
-                completionTokens,
-                documents);
+                tokensKept,
+                documentsKept);
     }
 
     /**

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 class JobStatusFolderTest {
@@ -737,6 +738,96 @@ class JobStatusFolderTest {
                 .status();
         assertTrue(s.getThroughput().getShardsPerHour() > 0);
         assertNotNull(s.getEstimatedCompletionTime());
+    }
+
+    /**
+     * Waves of ten shards, each running 300 s, answering a document a second and 100 completion tokens a second; a
+     * wave commits at once and the next starts. Each receipt counts {@code receiptTokens} of the 30,000 tokens its
+     * attempt was answered with (fewer: answers lost with a stopped request and asked again). With {@code lostAt}
+     * above 0, the first three shards of each wave lose their attempts that many seconds in, and the next ones
+     * answer their 300 documents again in the time left. The statuses of the samples, one every 30 s.
+     */
+    static List<RewriteJobStatus> wavesOfTenShards(long receiptTokens, int lostAt, int waves) {
+        MutableClock clock = new MutableClock(T0);
+        JobStatusFolder folder = new JobStatusFolder(clock);
+        List<RewriteJobStatus> samples = new ArrayList<>();
+        List<FinishedPod> pods = new ArrayList<>();
+        RewriteJobStatus s = null;
+        for (int t = 0; t < waves * 300; t += 30) {
+            int wave = t / 300;
+            int elapsed = t % 300;
+            if (elapsed == 0) {
+                for (int shard = (wave - 1) * 10; shard < wave * 10 && wave > 0; shard++) {
+                    ShardSummary receipt = Pods.summary(shard, ShardSummary.Outcome.committed, 298);
+                    receipt.setCompletionTokens(receiptTokens);
+                    pods.add(new FinishedPod(shard, 1, true, false, receipt, 0, null, null, clock.instant()));
+                }
+            }
+            Map<Integer, ShardProgress> live = new HashMap<>();
+            for (int shard = wave * 10; shard < wave * 10 + 10; shard++) {
+                long answered = elapsed;
+                if (lostAt > 0 && shard < wave * 10 + 3 && elapsed >= lostAt) {
+                    answered = 300L * (elapsed - lostAt) / (300 - lostAt);
+                }
+                live.put(
+                        shard,
+                        new ShardProgress(
+                                shard,
+                                answered,
+                                0,
+                                0,
+                                200 * answered,
+                                100 * answered,
+                                1000 * answered,
+                                300_000,
+                                answered / 300.0));
+            }
+            String completed = wave == 0 ? "" : "0-" + (wave * 10 - 1);
+            s = folder.fold(s, 100, running(completed, "", 10), pods, live).status();
+            samples.add(s);
+            clock.advance(JobDecider.RUNNING_RECHECK);
+        }
+        return samples;
+    }
+
+    /** The mean of a rate over the samples of the last four of eight waves (the window has forgotten its start). */
+    static double lastWavesMean(List<RewriteJobStatus> samples, ToDoubleFunction<RewriteJobStatus> rate) {
+        return samples.subList(40, 80).stream().mapToDouble(rate).average().orElseThrow();
+    }
+
+    @Test
+    void theTokenRateCountsAnAnswerAskedAgainOnceWhenItsShardCommitsFewerTokensThanItsAttemptWasAnswered() {
+        // 1,000 tokens/s answered, of which the receipts count 750/s: a quarter were answers asked again. The rate is
+        // the receipts': each token counted once, where measuring on from the fall at each wave's commit counted the
+        // answers asked again twice (900/s).
+        List<RewriteJobStatus> retried = wavesOfTenShards(22_500, 0, 8);
+        assertEquals(750, lastWavesMean(retried, s -> s.getThroughput().getTokensPerSecond()), 25, "tokens/s");
+
+        // Whatever the receipts' tokens, the shards, the documents and the estimate move alike: the ETA follows
+        // shards per hour alone.
+        List<RewriteJobStatus> once = wavesOfTenShards(30_000, 0, 8);
+        assertEquals(1000, lastWavesMean(once, s -> s.getThroughput().getTokensPerSecond()), 25, "tokens/s");
+        for (int i = 0; i < 80; i++) {
+            assertEquals(
+                    once.get(i).getEstimatedCompletionTime(), retried.get(i).getEstimatedCompletionTime(), "" + i);
+            assertEquals(
+                    once.get(i).getThroughput().getShardsPerHour(),
+                    retried.get(i).getThroughput().getShardsPerHour());
+            assertEquals(
+                    once.get(i).getThroughput().getDocumentsPerSecond(),
+                    retried.get(i).getThroughput().getDocumentsPerSecond());
+        }
+    }
+
+    @Test
+    void documentsAndTokensAnAttemptLostAnsweredAgainCountOnce() {
+        // Three shards of each wave lose their attempts 240 s in: the next attempts answer their 210 documents
+        // answered by the last reading (and their tokens) again. Counted once, as the receipts count them: 10
+        // documents and 1,000 tokens a second, where measuring on from the fall (larger than what the other shards
+        // answered meanwhile) counted 420 of them again (11.4 and 1,140).
+        List<RewriteJobStatus> lost = wavesOfTenShards(30_000, 240, 8);
+        assertEquals(10, lastWavesMean(lost, s -> s.getThroughput().getDocumentsPerSecond()), 0.25, "documents/s");
+        assertEquals(1000, lastWavesMean(lost, s -> s.getThroughput().getTokensPerSecond()), 25, "tokens/s");
     }
 
     @Test
