@@ -48,7 +48,8 @@ import java.util.Random;
  * held by 20 such jobs.
  *
  * <pre>
- * mvn -o -q -pl operator test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
+ * mvn -o -q -pl operator test-compile
+ * mvn -o -q -pl operator exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
  *   -Dexec.args="-Xmx512m -cp %classpath io.palimpsest.operator.job.bench.StatusScaleBenchmark"
  * </pre>
  */

@@ -30,7 +30,8 @@ import java.util.concurrent.Executors;
  * Heap: what {@link LiveProgress} holds for 1,000 running shards, measured over 100 such jobs.
  *
  * <pre>
- * mvn -o -q -pl operator test-compile exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
+ * mvn -o -q -pl operator test-compile
+ * mvn -o -q -pl operator exec:exec -Dexec.classpathScope=test -Dexec.executable=java \
  *   -Dexec.args="-Xmx512m -cp %classpath io.palimpsest.operator.job.progress.ProgressChannelBenchmark"
  * </pre>
  */
