@@ -194,18 +194,19 @@ public final class CheckpointStore {
      * Withdraws the trailing parts {@code writer} committed that hold no output at all (only rejects
      * and skips), newest first, stopping at the first part that does not match. For an attempt that
      * learnt the model refuses every request: the rejects it committed before it knew are not about
-     * the documents, and must be redone once the setting is fixed. Earlier parts stay.
+     * the documents, and must be redone once the setting is fixed. Earlier parts stay. Returns the
+     * parts withdrawn.
      */
-    public int withdrawTrailingRejectOnlyParts(String writer) throws IOException {
+    public List<PartMarker> withdrawTrailingRejectOnlyParts(String writer) throws IOException {
         List<PartMarker> parts = read().parts();
-        int withdrawn = 0;
+        List<PartMarker> withdrawn = new ArrayList<>();
         for (int i = parts.size() - 1; i >= 0; i--) {
             PartMarker part = parts.get(i);
             if (!writer.equals(part.writer()) || part.counts().written > 0) {
                 break;
             }
             storage.delete(layout.markerKey(part.part()));
-            withdrawn++;
+            withdrawn.add(part);
         }
         return withdrawn;
     }

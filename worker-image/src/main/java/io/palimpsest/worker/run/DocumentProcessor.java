@@ -19,4 +19,14 @@ public interface DocumentProcessor {
 
     /** The output datasets this processor writes (variant names), fixed for the run. */
     List<String> variants();
+
+    /**
+     * True once a document of this processor failed with {@link ModelUnavailableException} (the model's outage,
+     * five documents in a row whose tries ran out among them). Set before that failure reaches the caller, and
+     * before any answer judged after it returns: an answer that comes back while the failure is still on its way
+     * already sees it, so the rejects taken before the outage are not released by it.
+     */
+    default boolean outageRecognised() {
+        return false;
+    }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
@@ -65,6 +66,11 @@ public final class PartWriter implements AutoCloseable {
     private final Compression compression;
     private final RejectRecords rejects;
     private final BooleanSupplier receiptExists;
+    /** The model's outage was recognised ({@link DocumentProcessor#outageRecognised()}): asked at each release. */
+    private final BooleanSupplier outageRecognised;
+    /** Told of each held reject as it enters a part: the run's progress counts it only then, never one left out. */
+    private final Consumer<ProcessedDocument> heldWritten;
+
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "part-writer");
         t.setDaemon(true);
@@ -85,12 +91,14 @@ public final class PartWriter implements AutoCloseable {
     /** Numbers this instance's part files carry, independent of the marker number each gets. */
     private int fileSequence;
 
-    /** The documents of the parts this writer committed (a twin's are not in it). */
-    private final ItemCounts committed = new ItemCounts();
+    /** The parts this writer committed (a twin's are not in it), guarded by itself. */
+    private final List<PartMarker> committed = new ArrayList<>();
 
     private long appended;
     /** Rejects waiting for a later answer ({@link Completed#untilAnswered}), in the order they came. */
     private final List<Completed> held = new ArrayList<>();
+    /** How many rejects are held now: read by any thread, final once {@link #done()} is. */
+    private volatile int heldCount;
     /** The attempt is failing or stopping: what is held is not written, whatever comes back after. */
     private boolean withholding;
 
@@ -111,6 +119,8 @@ public final class PartWriter implements AutoCloseable {
             Path tempDir,
             Compression compression,
             BooleanSupplier receiptExists,
+            BooleanSupplier outageRecognised,
+            Consumer<ProcessedDocument> heldWritten,
             CheckpointStore.State state) {
         this.storage = storage;
         this.layout = layout;
@@ -126,6 +136,8 @@ public final class PartWriter implements AutoCloseable {
         this.compression = compression;
         this.rejects = new RejectRecords(json);
         this.receiptExists = receiptExists;
+        this.outageRecognised = outageRecognised;
+        this.heldWritten = heldWritten;
         this.known = new ItemRanges();
         this.known.addAll(state.done());
         this.nextPart = state.nextPart();
@@ -191,13 +203,19 @@ public final class PartWriter implements AutoCloseable {
         }
     }
 
-    /** What the parts this writer committed hold; final once {@link #done()} is. */
-    public ItemCounts committed() {
-        ItemCounts copy = new ItemCounts();
+    /** The parts this writer committed; final once {@link #done()} is. */
+    public List<PartMarker> committed() {
         synchronized (committed) {
-            copy.add(committed);
+            return List.copyOf(committed);
         }
-        return copy;
+    }
+
+    /**
+     * The rejects held ({@link Completed#untilAnswered}) and in no part: once {@link #done()} failed, those the
+     * attempt leaves to the next one, which does their documents again.
+     */
+    public int held() {
+        return heldCount;
     }
 
     /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
@@ -210,8 +228,11 @@ public final class PartWriter implements AutoCloseable {
         window.release();
         if (completed.untilAnswered()) {
             held.add(completed);
+            heldCount = held.size();
         } else {
-            if (!withholding) {
+            // asked here, not only told by withholdRejects: an answer judged after the outage was recognised may
+            // arrive before the failure that shows it, and must not release the rejects the outage caused
+            if (!withholding && !outageRecognised.getAsBoolean()) {
                 releaseHeld(); // a later document answered: the model was up, those rejects are the documents'
             }
             add(completed);
@@ -229,8 +250,10 @@ public final class PartWriter implements AutoCloseable {
     private void releaseHeld() throws IOException {
         for (Completed c : held) {
             add(c);
+            heldWritten.accept(c.result());
         }
         held.clear();
+        heldCount = 0;
     }
 
     private void maybeFinish() throws IOException {
@@ -316,7 +339,7 @@ public final class PartWriter implements AutoCloseable {
             if (inForce.writer().equals(writerId) && inForce.items().equals(currentItems)) {
                 known.addAll(currentItems);
                 synchronized (committed) {
-                    committed.add(counts);
+                    committed.add(inForce);
                 }
                 return;
             }

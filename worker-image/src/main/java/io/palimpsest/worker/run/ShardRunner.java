@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -290,7 +291,19 @@ public final class ShardRunner {
                     null,
                     ExitCodes.DONE);
         } catch (Throwable failure) {
-            return failureReport(shard, layout, committer, unwrap(failure), startNanos);
+            Throwable cause = unwrap(failure);
+            Report report = failureReport(shard, layout, committer, cause, startNanos);
+            String left = leftToTheNextAttempt(attemptCounts.rejectsLeft(), "before the attempt stopped");
+            if (!left.isEmpty()
+                    && !(cause instanceof ModelUnavailableException)
+                    && !(cause instanceof ModelConfigException)
+                    && report.summary().getOutcome() != ShardSummary.Outcome.alreadyCommitted) {
+                // a stop of any kind holds back the rejects waiting for a later answer (the outage's says it itself;
+                // a refusal for every document is said in the server's words alone, which local says once)
+                String message = report.summary().getMessage();
+                report.summary().setMessage(truncate(String.valueOf(message) + left, 1000));
+            }
+            return report;
         }
     }
 
@@ -313,13 +326,17 @@ public final class ShardRunner {
                         settings.tempDir(),
                         settings.compression(),
                         () -> receiptExists(layout),
+                        processor::outageRecognised,
+                        progress::record,
                         state);
                 ShardInput items = new ShardInput(
                         input, shard, readers, repeats.open(), progress.bytesRead::addAndGet, waivedStarts)) {
             try {
                 pass(state, writer, items, window);
             } finally {
-                attemptCounts.kept(writer.committed()); // once the writer is done: its parts are final
+                // once the writer is done: its parts are final, and so are the rejects it held out of them
+                attemptCounts.kept(writer.committed());
+                attemptCounts.rejectsLeft(writer.held());
             }
         }
     }
@@ -380,10 +397,14 @@ public final class ShardRunner {
                 if (settings.simulated()) {
                     markSimulated(done);
                 }
-                progress.record(done);
+                boolean untilAnswered = error != null;
+                if (!untilAnswered) {
+                    progress.record(done);
+                }
                 // a reject for tries that ran out is written only once a later document is answered (or the input
-                // ends): until then it may be the start of an outage, which leaves it to the next attempt
-                writer.accept(new PartWriter.Completed(ordinal, item, done, error != null));
+                // ends): until then it may be the start of an outage, which leaves it to the next attempt (the writer
+                // counts it in the progress when it writes it, so a reject left to the next attempt is never counted)
+                writer.accept(new PartWriter.Completed(ordinal, item, done, untilAnswered));
             }
             inFlight.finished();
         });
@@ -564,19 +585,22 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
+            long withdrawn = 0;
             if (lastAttempt()) {
                 // On the last attempt each document whose tries ran out was taken as a model_error reject until
                 // five in a row showed the server down: those rejects are about the outage, not the documents.
-                withdrawRejectOnlyParts(layout, "documents that failed before the outage was recognised");
+                withdrawn = withdrawRejectOnlyParts(layout, "documents that failed before the outage was recognised");
             }
             recordOutageExit(layout, ShardReason.MODEL_UNREACHABLE);
             return report(
                     shard,
                     ShardSummary.Outcome.modelUnreachable,
-                    progressCounts,
+                    attemptCounts.snapshot(), // without the withdrawn parts: they are no longer committed
                     startNanos,
                     ShardReason.MODEL_UNREACHABLE,
-                    failure.getMessage(),
+                    failure.getMessage()
+                            + leftToTheNextAttempt(attemptCounts.rejectsLeft(), "before the outage was recognised")
+                            + withdrawnWithTheirParts(withdrawn),
                     ExitCodes.MODEL_UNREACHABLE);
         }
         Optional<StoreUnavailableException> storeDown = StoreUnavailableException.in(failure);
@@ -616,10 +640,10 @@ public final class ShardRunner {
             return report(
                     shard,
                     ShardSummary.Outcome.modelConfig,
-                    progressCounts,
+                    attemptCounts.snapshot(), // without the withdrawn parts: they are no longer committed
                     startNanos,
                     ShardReason.MODEL_CONFIG,
-                    failure.getMessage(),
+                    failure.getMessage(), // as the server said it: local says it once, for every shard
                     ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof DocumentFailedException failed) {
@@ -678,18 +702,47 @@ public final class ShardRunner {
 
     /**
      * Withdraws this attempt's trailing checkpoint parts that hold only rejects: they were committed before the
-     * attempt learnt that the failure is the same for every document, and the next attempt does them again.
+     * attempt learnt that the failure is the same for every document, and the next attempt does them again. Returns
+     * how many of this attempt's documents they held, which its counts no longer call kept.
      */
-    private void withdrawRejectOnlyParts(ShardLayout layout, String what) {
+    private long withdrawRejectOnlyParts(ShardLayout layout, String what) {
         try {
-            int withdrawn =
+            List<PartMarker> withdrawn =
                     new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
-            if (withdrawn > 0) {
-                LOG.warning(layout.shardName() + ": withdrew " + withdrawn + " checkpoint part(s) of " + what);
+            if (!withdrawn.isEmpty()) {
+                LOG.warning(layout.shardName() + ": withdrew " + withdrawn.size() + " checkpoint part(s) of " + what);
             }
+            return attemptCounts.withdrawn(withdrawn);
         } catch (IOException | RuntimeException e) {
             LOG.warning(layout.shardName() + ": could not withdraw this attempt's checkpoint parts: " + e);
+            return 0;
         }
+    }
+
+    /**
+     * What a failed attempt's summary adds for the documents of the parts it withdrew ({@link #withdrawRejectOnlyParts}):
+     * its counts no longer hold them. Empty when there are none.
+     */
+    static String withdrawnWithTheirParts(long documents) {
+        if (documents <= 0) {
+            return "";
+        }
+        return "; " + documents + (documents == 1 ? " document" : " documents") + " of the checkpoint parts holding"
+                + " only rejects that it committed before are withdrawn with them: not committed, the next attempt"
+                + " does " + (documents == 1 ? "it" : "them") + " again";
+    }
+
+    /**
+     * What a failed attempt's summary adds for the documents taken as model_error rejects that it left out of every
+     * part ({@code when} they failed): not rejected, the next attempt does them again. Empty when there are none.
+     */
+    static String leftToTheNextAttempt(long documents, String when) {
+        if (documents <= 0) {
+            return "";
+        }
+        return "; " + documents + (documents == 1 ? " document" : " documents") + " whose tries ran out " + when
+                + (documents == 1 ? " is" : " are") + " not rejected: in no checkpoint part, left to the next"
+                + " attempt, which does " + (documents == 1 ? "it" : "them") + " again";
     }
 
     private void recordOutageExit(ShardLayout layout, ShardReason reason) {

@@ -2,17 +2,21 @@ package io.palimpsest.worker.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.plan.Shard;
@@ -29,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -38,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
@@ -292,6 +298,151 @@ class ShardRunnerTest {
         assertEquals(ShardSummary.Outcome.committed, resumed.summary().getOutcome());
         assertEquals(190, next.calls.get(), "the next attempt did not generate the 10 finished documents again");
         assertEquals(sorted(goodIds), sorted(Outputs.ids(new FileStorage(out), "upper/shard-00000.jsonl.zst")));
+    }
+
+    /**
+     * On a shard's last attempt, documents whose tries ran out are held as model_error rejects until a later answer;
+     * when the outage ends the attempt first, they are in no part. The summary counts what the parts hold (read =
+     * written + rejected + skipped + unfinished, nothing of the held ones rejected) and says they are left to the
+     * next attempt.
+     */
+    @Test
+    void anOutageOnTheLastAttemptCountsTheRejectsItHeldAsLeftToTheNextAttemptNotRejected() throws IOException {
+        DocumentProcessor outageAt14 = answeredInOrder(doc -> {
+            int n = number(doc);
+            if (n < 10) {
+                return CompletableFuture.completedFuture(upper(doc));
+            }
+            return CompletableFuture.failedFuture(
+                    n < 14
+                            ? new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500"))
+                            : new ModelUnavailableException("5 documents in a row failed after every retry", null));
+        });
+
+        RunProgress progress = new RunProgress();
+        ShardRunner.Report report =
+                runner(outageAt14, "w1", out, EVERY + 10, progress, 1).run(shard);
+
+        assertEquals(
+                ExitCodes.MODEL_UNREACHABLE, report.exitCode(), report.summary().getMessage());
+        ShardSummary summary = report.summary();
+        assertEquals(15, summary.getRead(), "a-0 to a-14: reading stopped at the outage");
+        assertEquals(10, summary.getWritten());
+        assertEquals(0, summary.getRejected(), "the held rejects are in no part");
+        assertEquals(0, summary.getSkipped());
+        assertEquals(
+                keptInParts(),
+                summary.getWritten() + summary.getRejected() + summary.getSkipped(),
+                "what is committed");
+        assertTrue(
+                summary.getMessage()
+                        .endsWith("; 4 documents whose tries ran out before the outage was recognised are not"
+                                + " rejected: in no checkpoint part, left to the next attempt, which does them again"),
+                summary.getMessage());
+        // nor do the live counters (local's progress line, the metrics) call them rejected
+        assertEquals(0, progress.rejected.get());
+        assertEquals(Map.of(), progress.notWrittenByReason());
+        assertEquals(10, progress.written.get());
+    }
+
+    /** A stop (SIGTERM) of the last attempt leaves the rejects it held to the next attempt too, and says so. */
+    @Test
+    void aStopOfTheLastAttemptSaysTheRejectsItHeldAreLeftToTheNextAttempt() throws IOException {
+        AtomicReference<ShardRunner> running = new AtomicReference<>();
+        DocumentProcessor stoppedAt14 = answeredInOrder(doc -> {
+            int n = number(doc);
+            if (n >= 10 && n < 14) {
+                return CompletableFuture.failedFuture(
+                        new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500")));
+            }
+            if (n == 14) {
+                running.get().stop(Duration.ofSeconds(20), "SIGTERM"); // answered after the stop: releases nothing
+            }
+            return CompletableFuture.completedFuture(upper(doc));
+        });
+        running.set(runner(stoppedAt14, "w1", out, EVERY + 10, new RunProgress(), 1));
+
+        ShardSummary summary = running.get().run(shard).summary();
+
+        assertEquals("terminated", summary.getReason());
+        assertEquals(15, summary.getRead());
+        assertEquals(11, summary.getWritten(), "a-0 to a-9 and a-14");
+        assertEquals(0, summary.getRejected());
+        assertEquals(keptInParts(), summary.getWritten());
+        assertTrue(
+                summary.getMessage()
+                        .endsWith("; 4 documents whose tries ran out before the attempt stopped are not rejected: in"
+                                + " no checkpoint part, left to the next attempt, which does them again"),
+                summary.getMessage());
+    }
+
+    /** A reject held until a later answer is counted in the run's progress once that answer writes it. */
+    @Test
+    void aRejectHeldUntilALaterAnswerCountsInTheProgressOnceWritten() throws IOException {
+        DocumentProcessor a10Fails = answeredInOrder(doc -> number(doc) == 10
+                ? CompletableFuture.failedFuture(
+                        new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500")))
+                : CompletableFuture.completedFuture(upper(doc)));
+        RunProgress progress = new RunProgress();
+
+        ShardSummary summary =
+                runner(a10Fails, "w1", out, EVERY + 10, progress, 1).run(shard).summary();
+
+        assertEquals(ShardSummary.Outcome.committed, summary.getOutcome(), summary.getMessage());
+        assertEquals(
+                Map.of("model_error", 1L, "duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason());
+        assertEquals(1L, progress.notWrittenByReason().get("rejected/model_error"));
+        assertEquals(summary.getRejected() + summary.getSkipped(), progress.rejected.get());
+    }
+
+    /**
+     * A refusal the same for every document ends the attempt after rejects of it were committed in a part: the part
+     * is withdrawn (the next attempt does its documents again), and the summary no longer counts them as rejected.
+     */
+    @Test
+    void theRejectsOfAWithdrawnPartAreNotCountedAsRejected() throws IOException {
+        DocumentProcessor refusedFor25 = answeredInOrder(doc -> number(doc) < EVERY
+                ? CompletableFuture.completedFuture(
+                        ProcessedDocument.rejected(ItemReason.MODEL_REJECTED, "HTTP 400: bad sampling", 0, 0))
+                : CompletableFuture.failedFuture(new ModelConfigException(400, "HTTP 400: bad sampling, 8 in a row")));
+
+        ShardSummary summary = runner(refusedFor25, "w1").run(shard).summary();
+
+        assertEquals("model_config", summary.getReason());
+        assertEquals(0, keptInParts(), "the part of " + EVERY + " rejects was withdrawn");
+        assertEquals(EVERY + 1, summary.getRead());
+        assertEquals(0, summary.getRejected(), "no reject is committed");
+        assertEquals(0, summary.getWritten());
+        assertNull(summary.getRejectedByReason(), "no reason counts a reject");
+    }
+
+    /** Documents in this shard's checkpoint parts now. */
+    private long keptInParts() throws IOException {
+        CheckpointStore.State state =
+                new CheckpointStore(new FileStorage(out), new ShardLayout(0, Compression.ZSTD), json).read();
+        return state.done().size();
+    }
+
+    /** A processor whose results come back before process returns: the runner sees them in the input's order. */
+    private static DocumentProcessor answeredInOrder(Function<Document, CompletionStage<ProcessedDocument>> answer) {
+        return new DocumentProcessor() {
+            @Override
+            public CompletionStage<ProcessedDocument> process(Document document) {
+                return answer.apply(document);
+            }
+
+            @Override
+            public List<String> variants() {
+                return List.of("upper");
+            }
+        };
+    }
+
+    private ProcessedDocument upper(Document doc) {
+        ObjectNode record = json.createObjectNode()
+                .put("id", doc.id())
+                .put("text", doc.text().toUpperCase());
+        return new ProcessedDocument(List.of(new VariantRecord("upper", record)), List.of(), 10, 5);
     }
 
     /** The number of a corpus document "a-N" (documents of the second file count as past every number). */
@@ -698,11 +849,34 @@ class ShardRunnerTest {
 
     private ShardRunner runner(
             DocumentProcessor processor, String writer, Path output, int window, RunProgress progress) {
+        return runner(processor, writer, output, window, progress, RunSettings.DEFAULT_ATTEMPTS_PER_SHARD);
+    }
+
+    /** @param attemptsPerShard the job's; this is the shard's first attempt (the last when 1) */
+    private ShardRunner runner(
+            DocumentProcessor processor,
+            String writer,
+            Path output,
+            int window,
+            RunProgress progress,
+            int attemptsPerShard) {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-            RunSettings settings = TestRunSettings.of(
-                    0, writer, EVERY, window, Compression.ZSTD, Files.createTempDirectory(dir, "tmp"));
+            RunSettings settings = new RunSettings(
+                    0,
+                    writer,
+                    EVERY,
+                    window,
+                    Compression.ZSTD,
+                    "job",
+                    "uid",
+                    "sha256:x",
+                    "model",
+                    Files.createTempDirectory(dir, "tmp"),
+                    attemptsPerShard,
+                    false,
+                    null);
             return new ShardRunner(
                     new FileStorage(in), new FileStorage(output), readers, processor, settings, json, progress);
         } catch (IOException e) {

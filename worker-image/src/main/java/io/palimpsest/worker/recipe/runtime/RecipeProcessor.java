@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The recipe engine behind the worker's {@link DocumentProcessor} seam: turns the worker's
@@ -39,7 +38,12 @@ public final class RecipeProcessor implements DocumentProcessor {
     private final ObjectMapper json;
     private final boolean keepOriginal;
     private final List<String> variants;
-    private final AtomicInteger failedInARow = new AtomicInteger();
+    /** Judges answers and failures one at a time, so that the outage's recognition has one place among them. */
+    private final Object inARow = new Object();
+    /** Guarded by {@link #inARow}. */
+    private int failedInARow;
+    /** Set before the failure that shows the outage reaches the caller ({@link #outageRecognised()}). */
+    private volatile boolean outage;
 
     public RecipeProcessor(RecipeEngine engine, ObjectMapper json, boolean keepOriginal) {
         this.engine = engine;
@@ -52,6 +56,11 @@ public final class RecipeProcessor implements DocumentProcessor {
     @Override
     public List<String> variants() {
         return variants;
+    }
+
+    @Override
+    public boolean outageRecognised() {
+        return outage;
     }
 
     @Override
@@ -78,18 +87,30 @@ public final class RecipeProcessor implements DocumentProcessor {
         }
         return processed.handle((outcome, error) -> {
             if (error == null) {
-                failedInARow.set(0);
+                synchronized (inARow) {
+                    failedInARow = 0;
+                }
                 return convert(document, outcome);
             }
             Throwable cause =
                     error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof ModelUnavailableException unavailable) {
+                outage = true;
                 throw unavailable;
             }
             if (cause instanceof ModelConfigException refusedForAll) {
                 throw refusedForAll;
             }
-            if (failedInARow.incrementAndGet() >= FAILED_IN_A_ROW_IS_AN_OUTAGE) {
+            boolean fifth;
+            synchronized (inARow) {
+                // an answer resets the count under the same lock: it was judged either before this failure (which is
+                // then no fifth in a row) or after the outage was recognised, and then sees it
+                fifth = ++failedInARow >= FAILED_IN_A_ROW_IS_AN_OUTAGE;
+                if (fifth) {
+                    outage = true;
+                }
+            }
+            if (fifth) {
                 throw new ModelUnavailableException(
                         FAILED_IN_A_ROW_IS_AN_OUTAGE + " documents in a row failed after every retry; last: " + cause,
                         cause);
