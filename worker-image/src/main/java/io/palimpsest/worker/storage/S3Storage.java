@@ -1,8 +1,10 @@
 package io.palimpsest.worker.storage;
 
+import io.palimpsest.worker.config.ManifestField;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -63,6 +65,12 @@ public final class S3Storage implements Storage {
     private String credentialsSetting = S3Options.ANY_CREDENTIALS_SETTING;
     /** What the default chain finding no credentials means where this runs. */
     private S3Options.NoCredentials noCredentials = S3Options.NoCredentials.RETRIED;
+    /** The job's URI field this storage serves, for the message when its bucket does not exist. */
+    private String uriField = S3Options.ANY_URI_FIELD;
+    /** The region requests are signed for, and where it comes from, for the message when the store is elsewhere. */
+    private String region = "us-east-1";
+
+    private String regionSetting = S3Options.ANY_REGION_SETTING;
     /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
     private final long basePartBytes;
 
@@ -111,6 +119,14 @@ public final class S3Storage implements Storage {
     /** What the default chain finding no credentials means where this runs (a pod, or a laptop). */
     S3Storage noCredentials(S3Options.NoCredentials meaning) {
         this.noCredentials = meaning;
+        return this;
+    }
+
+    /** The job's URI field this storage serves, and the region its requests are signed for and where that is set. */
+    S3Storage settings(String uriField, String region, String regionSetting) {
+        this.uriField = uriField;
+        this.region = region;
+        this.regionSetting = regionSetting;
         return this;
     }
 
@@ -704,6 +720,27 @@ public final class S3Storage implements Storage {
                             + " prefix. " + cause.getMessage(),
                     cause);
         }
+        if (noSuchBucket(cause)) {
+            // the URI's bucket, for every key under it and every shard alike
+            return new StoreRefusedException(
+                    uriField + " " + describe() + ": the bucket '" + bucket + "' does not exist (NoSuchBucket, HTTP"
+                            + " 404); every shard would meet the same answer, so the job stops. Check the bucket's name in "
+                            + uriField + ", and that"
+                            + " the endpoint (" + endpoint() + ") is the store that holds it. " + cause.getMessage(),
+                    cause,
+                    uriField.equals(S3Options.ANY_URI_FIELD) ? List.of() : List.of(ManifestField.job(uriField)));
+        }
+        if (otherRegion(cause)) {
+            AwsServiceException answered = (AwsServiceException) cause;
+            return new StoreRefusedException(
+                    what + ": the bucket '" + bucket + "' is in another region than '" + region + "', which this"
+                            + " job's requests are signed for (" + errorCode(answered) + ", HTTP "
+                            + answered.statusCode() + "); every shard would meet the same answer, so the job stops."
+                            + " Set the bucket's region (the store's words below name it) in " + regionSetting
+                            + ", or an endpoint of that region. "
+                            + cause.getMessage(),
+                    cause);
+        }
         if (archived(cause)) {
             return new ObjectArchivedException(
                     describe() + "/" + trimSlashes(key),
@@ -780,6 +817,34 @@ public final class S3Storage implements Storage {
             }
         }
         return Optional.empty();
+    }
+
+    /** The store answered that the bucket itself does not exist (a HEAD's 404 has no code: that is a key's). */
+    static boolean noSuchBucket(SdkException cause) {
+        return cause instanceof AwsServiceException answered && "NoSuchBucket".equals(errorCode(answered));
+    }
+
+    /**
+     * The store answered that the bucket is in another region than the requests are signed for: AWS answers
+     * 301 PermanentRedirect (the endpoint of another region), or 400 AuthorizationHeaderMalformed naming the
+     * region it expects (the signature's region); a HEAD gets 301 without a body.
+     */
+    static boolean otherRegion(SdkException cause) {
+        if (!(cause instanceof AwsServiceException answered)) {
+            return false;
+        }
+        String code = errorCode(answered);
+        return "PermanentRedirect".equals(code)
+                || "AuthorizationHeaderMalformed".equals(code)
+                || answered.statusCode() == 301;
+    }
+
+    /** The store's address as the client sends requests to it: the endpoint set, or AWS's for the region. */
+    private String endpoint() {
+        return client.serviceClientConfiguration()
+                .endpointOverride()
+                .map(URI::toString)
+                .orElse("AWS S3 in " + region);
     }
 
     /** The store answered that the object is archived and must be restored before it is read. */
