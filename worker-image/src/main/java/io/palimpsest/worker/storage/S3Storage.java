@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -772,6 +773,24 @@ public final class S3Storage implements Storage {
                             + ". " + cause.getMessage(),
                     cause);
         }
+        Optional<String> unknownHost = unknownHost(cause);
+        if (unknownHost.isPresent()) {
+            // a typo in the endpoint, or a resolver or VPN down for a moment: the attempt fails and the next asks
+            // again, but the SDK's words point at a cause that is never printed, so the host is named here
+            String where = client.serviceClientConfiguration()
+                            .endpointOverride()
+                            .isPresent()
+                    ? "check the endpoint " + endpoint() + ", set by AWS_ENDPOINT_URL_S3 in the environment or as a"
+                            + " key of " + credentialsSetting
+                    : "AWS S3's host for the bucket '" + bucket + "' in region '" + region + "': check the bucket's"
+                            + " name and the region (" + regionSetting + "), or set the endpoint of an S3-compatible"
+                            + " store in AWS_ENDPOINT_URL_S3";
+            return new IOException(
+                    what + ": the store's host '" + unknownHost.get() + "' is not known (no DNS name resolves it);"
+                            + " " + where + ". This attempt fails; if the resolver was down for a moment, the next"
+                            + " one gets through.",
+                    cause);
+        }
         if (cause instanceof AwsServiceException answered && answered.statusCode() == 403) {
             // not the credentials' codes: about this request or object, so it fails only the attempt
             return new IOException(
@@ -845,6 +864,18 @@ public final class S3Storage implements Storage {
                 .endpointOverride()
                 .map(URI::toString)
                 .orElse("AWS S3 in " + region);
+    }
+
+    /** The host no DNS name resolved, when that is why the request could not be sent. */
+    static Optional<String> unknownHost(SdkException cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException unknown) {
+                String host = unknown.getMessage() == null ? "" : unknown.getMessage();
+                int colon = host.indexOf(':'); // "host: Name or service not known" on Linux
+                return Optional.of(colon < 0 ? host : host.substring(0, colon));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The store answered that the object is archived and must be restored before it is read. */

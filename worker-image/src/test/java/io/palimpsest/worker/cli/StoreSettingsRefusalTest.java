@@ -116,6 +116,29 @@ class StoreSettingsRefusalTest {
         }
     }
 
+    /**
+     * An endpoint whose host no DNS name resolves (a typo, a VPN that is down) may be a moment's failure of the
+     * resolver: the attempt fails (exit 1) and is retried, but the message names the host and where the endpoint
+     * is set, where the SDK's own words sent the reader to a cause that is never printed.
+     */
+    @Test
+    void anEndpointWhoseHostIsNotKnownIsNamed() throws Exception {
+        upload("unknown-host");
+        Path job = writeJob("s3://corpus/unknown-host/", "s3://out/unknown-host/");
+        String unknown = "http://no-such-store.invalid:9000";
+
+        Exception failed = assertThrows(Exception.class, local(job, unknown, unknown)::call);
+
+        assertEquals(ExitCodes.FAILED, PalimpsestCli.exitCodeOf(failed), String.valueOf(failed));
+        String message = ErrorLine.of(failed);
+        assertTrue(
+                message.startsWith("could not list s3://corpus/unknown-host/: the store's host 'no-such-store.invalid'"
+                        + " is not known"),
+                message);
+        assertTrue(message.contains("endpoint " + unknown), message);
+        assertTrue(message.contains("AWS_ENDPOINT_URL_S3"), message);
+    }
+
     private LocalCommand local(Path job, String inputEndpoint, String outputEndpoint) throws IOException {
         LocalCommand local = new LocalCommand();
         local.environment = environment(inputEndpoint, outputEndpoint, false);
