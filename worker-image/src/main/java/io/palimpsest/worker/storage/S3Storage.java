@@ -140,7 +140,7 @@ public final class S3Storage implements Storage {
     public List<StoredObject> list(String subPrefix) throws IOException {
         String listPrefix = fullKey(subPrefix);
         if (!listPrefix.isEmpty() && !subPrefix.isEmpty() && !subPrefix.endsWith("/") && exists(subPrefix)) {
-            return List.of(new StoredObject(subPrefix, head(subPrefix)));
+            return List.of(stat(subPrefix));
         }
         String directoryPrefix = listPrefix.isEmpty() || listPrefix.endsWith("/") ? listPrefix : listPrefix + "/";
         List<StoredObject> found;
@@ -154,7 +154,7 @@ public final class S3Storage implements Storage {
                     // a key ending in '/' is a folder marker (the console's "Create folder", some sync tools):
                     // no object this storage can address (keys are trimmed of slashes), and no document
                     if (!object.key().endsWith("/")) {
-                        listed.add(new StoredObject(relativeKey(object.key()), object.size()));
+                        listed.add(new StoredObject(relativeKey(object.key()), object.size(), object.eTag()));
                     }
                 }
                 return listed;
@@ -298,6 +298,12 @@ public final class S3Storage implements Storage {
         } catch (NoSuchFileException e) {
             return false;
         }
+    }
+
+    @Override
+    public StoredObject stat(String key) throws IOException {
+        HeadObjectResponse head = headResponse(key);
+        return new StoredObject(key, head.contentLength(), head.eTag());
     }
 
     private long head(String key) throws IOException {
