@@ -163,6 +163,8 @@ final class LocalCommand implements Callable<Integer> {
             } catch (InvalidJobException e) {
                 // the field a refusal is about, at its line in the manifests, as lint names it
                 throw loaded.located(e, overridden(out, modelOptions.endpoint));
+            } catch (Exception e) {
+                throw StoreRefusals.located(e, loaded, overridden(out, modelOptions.endpoint));
             }
         } finally {
             sigterm.done();

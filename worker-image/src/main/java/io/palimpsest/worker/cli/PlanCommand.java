@@ -142,6 +142,8 @@ final class PlanCommand implements Callable<Integer> {
                             : e.getMessage());
             // read from manifests (-f): the field a refusal is about, at its line, as local names it
             throw loaded == null ? e : loaded.located(e, LocalCommand.overridden(out, null));
+        } catch (Exception e) {
+            throw loaded == null ? e : StoreRefusals.located(e, loaded, LocalCommand.overridden(out, null));
         }
     }
 

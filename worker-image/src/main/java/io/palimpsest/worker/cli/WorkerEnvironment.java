@@ -108,10 +108,19 @@ final class WorkerEnvironment {
                 .or(() -> get("AWS_ENDPOINT_URL_S3"))
                 .or(() -> get("AWS_ENDPOINT_URL"))
                 .map(URI::create);
-        String region = secret.flatMap(s -> s.value("AWS_REGION", "region"))
+        Optional<String> secretRegion = secret.flatMap(s -> s.value("AWS_REGION", "region"));
+        String region = secretRegion
                 .or(() -> get("AWS_REGION"))
                 .or(() -> get("AWS_DEFAULT_REGION"))
                 .orElse("us-east-1");
+        String regionSetting = secretRegion.isPresent()
+                ? "the AWS_REGION key of spec." + role + ".credentialsSecretRef (read from " + secretDir + ")"
+                : get("AWS_REGION").isPresent()
+                        ? "the environment variable AWS_REGION"
+                        : get("AWS_DEFAULT_REGION").isPresent()
+                                ? "the environment variable AWS_DEFAULT_REGION"
+                                : "AWS_REGION (a key of spec." + role + ".credentialsSecretRef, or the environment"
+                                        + " variable; set in neither here, so us-east-1 is taken)";
         // MinIO, R2 and test servers need path-style; AWS works with either
         boolean pathStyle =
                 get("PALIMPSEST_S3_PATH_STYLE").map(Boolean::parseBoolean).orElse(endpoint.isPresent());
@@ -120,6 +129,14 @@ final class WorkerEnvironment {
                         ? "read from " + secretDir
                         : "no keys in " + secretDir + ": the default AWS credentials chain")
                 + ")";
-        return new S3Options(endpoint, region, pathStyle, credentials, setting, noCredentials());
+        return new S3Options(
+                endpoint,
+                region,
+                pathStyle,
+                credentials,
+                setting,
+                noCredentials(),
+                "spec." + role + ".uri",
+                regionSetting);
     }
 }

@@ -153,6 +153,12 @@ public final class JobPlanner {
             indexOffsets(output, serialized);
             return new Result(shards, false, false, false, null);
         }
+        if (Arrays.equals(existing, manifest.serialize(withoutEtags(shards)))) {
+            // the same plan, stored by an earlier version, which recorded no ETags: kept as it is (its workers
+            // compare the sizes of its files, as they did), not taken for a changed input
+            indexOffsets(output, existing);
+            return new Result(manifest.read(output), false, false, false, null);
+        }
         List<Shard> kept = manifest.read(output);
         String difference = difference(kept, shards);
         if (!workStarted(output)) {
@@ -186,7 +192,7 @@ public final class JobPlanner {
                 }
                 long items = counter.count(file.key(), remaining + 1);
                 if (items > remaining) {
-                    kept.add(new ShardFile(file.key(), file.bytes(), remaining));
+                    kept.add(new ShardFile(file.key(), file.bytes(), remaining, null, file.etag()));
                     remaining = 0;
                 } else {
                     kept.add(file);
@@ -247,6 +253,16 @@ public final class JobPlanner {
                         && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX));
     }
 
+    private static List<Shard> withoutEtags(List<Shard> shards) {
+        return shards.stream()
+                .map(s -> new Shard(
+                        s.index(),
+                        s.files().stream()
+                                .map(f -> new ShardFile(f.key(), f.bytes(), f.maxItems(), f.firstItem(), null))
+                                .toList()))
+                .toList();
+    }
+
     /** Which files the kept manifest has that the listing has not, and the other way round. */
     static String difference(List<Shard> kept, List<Shard> listed) {
         Set<String> before = keys(kept);
@@ -275,6 +291,14 @@ public final class JobPlanner {
                     .append(changed.size())
                     .append(" planned file(s) changed since the plan (")
                     .append(sample(changed))
+                    .append(")");
+        }
+        List<String> rewritten = changedEtags(kept, listed);
+        if (!rewritten.isEmpty()) {
+            out.append(out.length() == 0 ? "" : "; ")
+                    .append(rewritten.size())
+                    .append(" planned file(s) rewritten since the plan (another ETag: ")
+                    .append(sample(rewritten))
                     .append(")");
         }
         List<String> limited = otherCounts(kept, listed);
@@ -330,6 +354,24 @@ public final class JobPlanner {
         return before.entrySet().stream()
                 .filter(e -> now.containsKey(e.getKey()) && !now.get(e.getKey()).equals(e.getValue()))
                 .map(e -> e.getKey() + ": " + e.getValue() + " -> " + now.get(e.getKey()) + " bytes")
+                .toList();
+    }
+
+    /** The files both plans recorded an ETag of, whose ETags differ, and whose sizes do not (said above). */
+    private static List<String> changedEtags(List<Shard> kept, List<Shard> listed) {
+        Map<String, ShardFile> before = new TreeMap<>();
+        kept.forEach(s -> s.files().forEach(f -> before.putIfAbsent(f.key(), f)));
+        Map<String, ShardFile> now = new TreeMap<>();
+        listed.forEach(s -> s.files().forEach(f -> now.putIfAbsent(f.key(), f)));
+        Map<String, Long> sizesBefore = wholeFileSizes(kept);
+        Map<String, Long> sizesNow = wholeFileSizes(listed);
+        return before.values().stream()
+                .filter(f -> f.etag() != null
+                        && now.containsKey(f.key())
+                        && now.get(f.key()).etag() != null
+                        && !f.etag().equals(now.get(f.key()).etag())
+                        && Objects.equals(sizesBefore.get(f.key()), sizesNow.get(f.key())))
+                .map(ShardFile::key)
                 .toList();
     }
 

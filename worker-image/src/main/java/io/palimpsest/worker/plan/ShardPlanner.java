@@ -85,6 +85,8 @@ public final class ShardPlanner {
     }
 
     private static List<ShardFile> toShardFiles(List<StoredObject> objects) {
-        return objects.stream().map(o -> new ShardFile(o.key(), o.size())).toList();
+        return objects.stream()
+                .map(o -> new ShardFile(o.key(), o.size(), null, null, o.etag()))
+                .toList();
     }
 }

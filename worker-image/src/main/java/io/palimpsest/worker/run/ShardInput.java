@@ -18,6 +18,7 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -180,8 +181,8 @@ public final class ShardInput implements Closeable {
             if (!sizesChecked) {
                 for (ShardFile file : plannedFiles) {
                     currentKey = file.key();
-                    if (file.firstItem() == null) {
-                        requireSizeAsPlanned(file);
+                    if (file.firstItem() == null || file.etag() != null) {
+                        requireAsPlanned(file);
                     }
                 }
                 sizesChecked = true;
@@ -310,22 +311,43 @@ public final class ShardInput implements Closeable {
     }
 
     /**
-     * Before the first item: a whole file's size now must be the size the plan recorded. A file replaced, appended to or cut
-     * since planning is not the file the plan counted and deduplicated: reading it as it is now would
-     * commit other documents than the plan's under this shard (or fewer, without a trace), so the
-     * shard fails as bad data before reading. (A range's file is checked by its item count instead:
-     * its planned bytes are the range's share.)
+     * Before the first item: a whole file's size now must be the size the plan recorded, and any file's ETag the
+     * ETag the plan recorded, where it recorded one (an object store's file). A file replaced, appended to or cut
+     * since planning, or rewritten to other bytes of the same size, is not the file the plan counted and
+     * deduplicated: reading it as it is now would commit other documents than the plan's under this shard (or
+     * fewer, without a trace), so the shard fails as bad data before reading. (A range's size is not compared:
+     * its planned bytes are the range's share; its item count is checked as it is read.)
      */
-    private void requireSizeAsPlanned(ShardFile file) throws IOException {
-        long now = storage.size(file.key());
-        if (now != file.bytes()) {
+    private void requireAsPlanned(ShardFile file) throws IOException {
+        StoredObject stored = storage.stat(file.key());
+        if (file.firstItem() == null && stored.size() != file.bytes()) {
             throw new ShardDataException(
                     "input file " + storage.describe(file.key()) + " changed since it was planned: the plan counted "
-                            + file.bytes() + " bytes, it now has " + now + "; the plan is kept once shards are"
+                            + file.bytes() + " bytes, it now has " + stored.size() + "; the plan is kept once shards"
+                            + " are committed against it, so restore the file, or run the job into a new output to"
+                            + " take the input as it is now",
+                    null);
+        }
+        if (file.etag() != null && stored.etag() != null && !sameEtag(file.etag(), stored.etag())) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(file.key()) + " changed since it was planned: the plan read it"
+                            + " with ETag " + file.etag() + ", it now has ETag " + stored.etag() + " (its size, "
+                            + stored.size() + " bytes, says nothing of it); the plan is kept once shards are"
                             + " committed against it, so restore the file, or run the job into a new output to take"
                             + " the input as it is now",
                     null);
         }
+    }
+
+    /** ETags as stores quote them or not ({@code "abc"} and {@code abc} are one ETag). */
+    private static boolean sameEtag(String planned, String now) {
+        return unquoted(planned).equals(unquoted(now));
+    }
+
+    private static String unquoted(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1)
+                : etag;
     }
 
     /**

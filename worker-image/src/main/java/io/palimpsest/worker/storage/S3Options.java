@@ -10,6 +10,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * here, so they cannot end up in a log line or a toString. {@code credentialsSetting} names where
  * they come from (the job's field and where it is mounted), for the message when the store refuses them.
  * {@code noCredentials} says what the default chain finding no credentials means where this runs.
+ * {@code uriField} names the job's URI field these options serve ({@code spec.input.uri}), and
+ * {@code regionSetting} where {@code region} comes from, for the message when the store says the bucket
+ * does not exist or lives in another region.
  */
 public record S3Options(
         Optional<URI> endpoint,
@@ -17,7 +20,9 @@ public record S3Options(
         boolean pathStyle,
         AwsCredentialsProvider credentials,
         String credentialsSetting,
-        NoCredentials noCredentials) {
+        NoCredentials noCredentials,
+        String uriField,
+        String regionSetting) {
 
     /** What the default credentials chain finding no credentials ({@code Unable to load credentials}) means. */
     public enum NoCredentials {
@@ -40,8 +45,22 @@ public record S3Options(
             boolean pathStyle,
             AwsCredentialsProvider credentials,
             String credentialsSetting) {
-        this(endpoint, region, pathStyle, credentials, credentialsSetting, NoCredentials.RETRIED);
+        this(
+                endpoint,
+                region,
+                pathStyle,
+                credentials,
+                credentialsSetting,
+                NoCredentials.RETRIED,
+                ANY_URI_FIELD,
+                ANY_REGION_SETTING);
     }
+
+    /** Options not known to serve the job's input rather than its output, or the reverse. */
+    public static final String ANY_URI_FIELD = "spec.input.uri / spec.output.uri";
+
+    /** Options whose region's origin is not known more closely than the variable that sets it. */
+    public static final String ANY_REGION_SETTING = "AWS_REGION";
 
     /** Options whose credentials' origin is not known more closely than the job's two settings. */
     public static final String ANY_CREDENTIALS_SETTING =

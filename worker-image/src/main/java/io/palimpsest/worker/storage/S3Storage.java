@@ -1,8 +1,11 @@
 package io.palimpsest.worker.storage;
 
+import io.palimpsest.worker.config.ManifestField;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -63,6 +66,12 @@ public final class S3Storage implements Storage {
     private String credentialsSetting = S3Options.ANY_CREDENTIALS_SETTING;
     /** What the default chain finding no credentials means where this runs. */
     private S3Options.NoCredentials noCredentials = S3Options.NoCredentials.RETRIED;
+    /** The job's URI field this storage serves, for the message when its bucket does not exist. */
+    private String uriField = S3Options.ANY_URI_FIELD;
+    /** The region requests are signed for, and where it comes from, for the message when the store is elsewhere. */
+    private String region = "us-east-1";
+
+    private String regionSetting = S3Options.ANY_REGION_SETTING;
     /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
     private final long basePartBytes;
 
@@ -114,6 +123,14 @@ public final class S3Storage implements Storage {
         return this;
     }
 
+    /** The job's URI field this storage serves, and the region its requests are signed for and where that is set. */
+    S3Storage settings(String uriField, String region, String regionSetting) {
+        this.uriField = uriField;
+        this.region = region;
+        this.regionSetting = regionSetting;
+        return this;
+    }
+
     @Override
     public String describe() {
         return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
@@ -123,7 +140,7 @@ public final class S3Storage implements Storage {
     public List<StoredObject> list(String subPrefix) throws IOException {
         String listPrefix = fullKey(subPrefix);
         if (!listPrefix.isEmpty() && !subPrefix.isEmpty() && !subPrefix.endsWith("/") && exists(subPrefix)) {
-            return List.of(new StoredObject(subPrefix, head(subPrefix)));
+            return List.of(stat(subPrefix));
         }
         String directoryPrefix = listPrefix.isEmpty() || listPrefix.endsWith("/") ? listPrefix : listPrefix + "/";
         List<StoredObject> found;
@@ -137,7 +154,7 @@ public final class S3Storage implements Storage {
                     // a key ending in '/' is a folder marker (the console's "Create folder", some sync tools):
                     // no object this storage can address (keys are trimmed of slashes), and no document
                     if (!object.key().endsWith("/")) {
-                        listed.add(new StoredObject(relativeKey(object.key()), object.size()));
+                        listed.add(new StoredObject(relativeKey(object.key()), object.size(), object.eTag()));
                     }
                 }
                 return listed;
@@ -281,6 +298,12 @@ public final class S3Storage implements Storage {
         } catch (NoSuchFileException e) {
             return false;
         }
+    }
+
+    @Override
+    public StoredObject stat(String key) throws IOException {
+        HeadObjectResponse head = headResponse(key);
+        return new StoredObject(key, head.contentLength(), head.eTag());
     }
 
     private long head(String key) throws IOException {
@@ -704,6 +727,27 @@ public final class S3Storage implements Storage {
                             + " prefix. " + cause.getMessage(),
                     cause);
         }
+        if (noSuchBucket(cause)) {
+            // the URI's bucket, for every key under it and every shard alike
+            return new StoreRefusedException(
+                    uriField + " " + describe() + ": the bucket '" + bucket + "' does not exist (NoSuchBucket, HTTP"
+                            + " 404); every shard would meet the same answer, so the job stops. Check the bucket's name in "
+                            + uriField + ", and that"
+                            + " the endpoint (" + endpoint() + ") is the store that holds it. " + cause.getMessage(),
+                    cause,
+                    uriField.equals(S3Options.ANY_URI_FIELD) ? List.of() : List.of(ManifestField.job(uriField)));
+        }
+        if (otherRegion(cause)) {
+            AwsServiceException answered = (AwsServiceException) cause;
+            return new StoreRefusedException(
+                    what + ": the bucket '" + bucket + "' is in another region than '" + region + "', which this"
+                            + " job's requests are signed for (" + errorCode(answered) + ", HTTP "
+                            + answered.statusCode() + "); every shard would meet the same answer, so the job stops."
+                            + " Set the bucket's region (the store's words below name it) in " + regionSetting
+                            + ", or an endpoint of that region. "
+                            + cause.getMessage(),
+                    cause);
+        }
         if (archived(cause)) {
             return new ObjectArchivedException(
                     describe() + "/" + trimSlashes(key),
@@ -733,6 +777,24 @@ public final class S3Storage implements Storage {
                             + " no credentials; this attempt fails and the next one asks again. If every attempt"
                             + " fails so, give the pods a role (service account) or set " + credentialsSetting
                             + ". " + cause.getMessage(),
+                    cause);
+        }
+        Optional<String> unknownHost = unknownHost(cause);
+        if (unknownHost.isPresent()) {
+            // a typo in the endpoint, or a resolver or VPN down for a moment: the attempt fails and the next asks
+            // again, but the SDK's words point at a cause that is never printed, so the host is named here
+            String where = client.serviceClientConfiguration()
+                            .endpointOverride()
+                            .isPresent()
+                    ? "check the endpoint " + endpoint() + ", set by AWS_ENDPOINT_URL_S3 in the environment or as a"
+                            + " key of " + credentialsSetting
+                    : "AWS S3's host for the bucket '" + bucket + "' in region '" + region + "': check the bucket's"
+                            + " name and the region (" + regionSetting + "), or set the endpoint of an S3-compatible"
+                            + " store in AWS_ENDPOINT_URL_S3";
+            return new IOException(
+                    what + ": the store's host '" + unknownHost.get() + "' is not known (no DNS name resolves it);"
+                            + " " + where + ". This attempt fails; if the resolver was down for a moment, the next"
+                            + " one gets through.",
                     cause);
         }
         if (cause instanceof AwsServiceException answered && answered.statusCode() == 403) {
@@ -777,6 +839,46 @@ public final class S3Storage implements Storage {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof SecretDirectoryCredentials.Unusable unusable) {
                 return Optional.of(unusable.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The store answered that the bucket itself does not exist (a HEAD's 404 has no code: that is a key's). */
+    static boolean noSuchBucket(SdkException cause) {
+        return cause instanceof AwsServiceException answered && "NoSuchBucket".equals(errorCode(answered));
+    }
+
+    /**
+     * The store answered that the bucket is in another region than the requests are signed for: AWS answers
+     * 301 PermanentRedirect (the endpoint of another region), or 400 AuthorizationHeaderMalformed naming the
+     * region it expects (the signature's region); a HEAD gets 301 without a body.
+     */
+    static boolean otherRegion(SdkException cause) {
+        if (!(cause instanceof AwsServiceException answered)) {
+            return false;
+        }
+        String code = errorCode(answered);
+        return "PermanentRedirect".equals(code)
+                || "AuthorizationHeaderMalformed".equals(code)
+                || answered.statusCode() == 301;
+    }
+
+    /** The store's address as the client sends requests to it: the endpoint set, or AWS's for the region. */
+    private String endpoint() {
+        return client.serviceClientConfiguration()
+                .endpointOverride()
+                .map(URI::toString)
+                .orElse("AWS S3 in " + region);
+    }
+
+    /** The host no DNS name resolved, when that is why the request could not be sent. */
+    static Optional<String> unknownHost(SdkException cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof UnknownHostException unknown) {
+                String host = unknown.getMessage() == null ? "" : unknown.getMessage();
+                int colon = host.indexOf(':'); // "host: Name or service not known" on Linux
+                return Optional.of(colon < 0 ? host : host.substring(0, colon));
             }
         }
         return Optional.empty();

@@ -65,6 +65,14 @@ public interface Storage extends Closeable {
                 .size();
     }
 
+    /**
+     * The object as it is now: its size and, where the store gives one, its ETag; {@link
+     * java.nio.file.NoSuchFileException} when it does not exist.
+     */
+    default StoredObject stat(String key) throws IOException {
+        return new StoredObject(key, size(key));
+    }
+
     /** Bytes {@code [start, endExclusive)} of an object, for byte-range shards and Parquet footers. */
     InputStream openRange(String key, long start, long endExclusive) throws IOException;
 

@@ -56,7 +56,8 @@ public final class StorageResolver {
                 S3Options options = s3Options.get();
                 yield new S3Storage(s3Client(options), parsed.authority(), parsed.path(), maxOutage)
                         .credentialsSetting(options.credentialsSetting())
-                        .noCredentials(options.noCredentials());
+                        .noCredentials(options.noCredentials())
+                        .settings(options.uriField(), options.region(), options.regionSetting());
             }
         };
     }

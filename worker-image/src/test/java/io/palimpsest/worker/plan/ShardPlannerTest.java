@@ -201,4 +201,14 @@ class ShardPlannerTest {
                         + " differs from the plan's)",
                 JobPlanner.difference(kept, whole));
     }
+
+    @Test
+    void aFileRewrittenToTheSameSizeIsSaidByItsEtag() {
+        List<Shard> kept = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "\"x\""))));
+        List<Shard> listed = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "\"y\""))));
+
+        assertEquals(
+                "1 planned file(s) rewritten since the plan (another ETag: a.jsonl)",
+                JobPlanner.difference(kept, listed));
+    }
 }

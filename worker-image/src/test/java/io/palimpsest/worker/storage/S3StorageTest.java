@@ -155,7 +155,10 @@ class S3StorageTest {
             storage.put("b/two.jsonl", "two".getBytes(StandardCharsets.UTF_8));
             storage.put("a.jsonl", "0123456789".getBytes(StandardCharsets.UTF_8));
             List<StoredObject> all = storage.list("");
-            assertEquals(List.of(new StoredObject("a.jsonl", 10), new StoredObject("b/two.jsonl", 3)), all);
+            assertEquals(
+                    List.of(new StoredObject("a.jsonl", 10), new StoredObject("b/two.jsonl", 3)), keysAndSizes(all));
+            assertTrue(all.stream().allMatch(o -> o.etag() != null), "the store's ETags, which the plan records");
+            assertEquals(all.get(0).etag(), storage.stat("a.jsonl").etag(), "a HEAD gives the listing's ETag");
             try (InputStream range = storage.openRange("a.jsonl", 3, 7)) {
                 assertEquals("3456", new String(range.readAllBytes(), StandardCharsets.UTF_8));
             }
@@ -173,8 +176,8 @@ class S3StorageTest {
             s3.putObject(b -> b.bucket("corpus").key("markers/sub/a.jsonl"), RequestBody.fromString("{}"));
         }
         try (Storage storage = resolver.open("s3://corpus/markers/")) {
-            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), storage.list(""));
-            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), storage.list("sub/"));
+            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), keysAndSizes(storage.list("")));
+            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), keysAndSizes(storage.list("sub/")));
         }
         try (Storage bucket = resolver.open("s3://corpus")) {
             assertTrue(bucket.list("markers").stream().noneMatch(o -> o.key().endsWith("/")), "the bucket root too");
@@ -523,5 +526,9 @@ class S3StorageTest {
                             .path("reason")
                             .asText());
         }
+    }
+
+    private static List<StoredObject> keysAndSizes(List<StoredObject> listed) {
+        return listed.stream().map(o -> new StoredObject(o.key(), o.size())).toList();
     }
 }
