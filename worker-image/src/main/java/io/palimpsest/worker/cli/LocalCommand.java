@@ -14,6 +14,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.client.ModelEndpointCheck;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.config.InvalidJobException;
@@ -218,7 +219,12 @@ final class LocalCommand implements Callable<Integer> {
         try {
             model = callsModel
                     ? LocalModel.start(
-                            job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
+                            job,
+                            rewriterModel,
+                            modelOptions.endpoint,
+                            modelOptions.simulate,
+                            simulatorRules(),
+                            environment())
                     : LocalModel.NONE;
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest local: "
@@ -439,7 +445,13 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         /** @param given {@code --endpoint}, or null: held to spec.endpoint.url's rules (exit 78 when it breaks one) */
-        static LocalModel start(ResolvedJob job, RewriterModel model, String given, boolean simulate, Path rules) {
+        static LocalModel start(
+                ResolvedJob job,
+                RewriterModel model,
+                String given,
+                boolean simulate,
+                Path rules,
+                WorkerEnvironment environment) {
             URI endpoint = given == null ? null : EndpointOption.checked("--endpoint", given);
             String declared = job.getModel() == null ? null : job.getModel().getEndpoint();
             if (!simulate) {
@@ -484,6 +496,22 @@ final class LocalCommand implements Callable<Integer> {
                             null,
                             endpoint != null ? List.of() : List.of(ManifestField.model("spec.endpoint.url")));
                 }
+                // /health answers 404 at a path that leads nowhere as well as at a gateway that has no /health: what
+                // the API answers tells them apart, and a model name it does not serve is found here, not after the
+                // plan
+                Optional<String> apiKeyVariable = Optional.ofNullable(
+                        job.getModel() == null ? null : job.getModel().getApiKeyEnv());
+                String servedName =
+                        job.getModel() == null ? null : job.getModel().getServedModelName();
+                Optional<ModelEndpointCheck.Refusal> refusal = servedName == null
+                        ? Optional.empty()
+                        : new ModelEndpointCheck(
+                                        target, servedName, apiKeyVariable.flatMap(environment::get), apiKeyVariable)
+                                .check();
+                if (refusal.isPresent()) {
+                    throw new InvalidJobException(
+                            refusal.get().message(), refusal.get().about());
+                }
                 return new LocalModel(target, null);
             }
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
@@ -516,8 +544,8 @@ final class LocalCommand implements Callable<Integer> {
 
         /**
          * The status a server answers {@code /health} with before the first document (-1: none): any status below
-         * 500 (an OpenAI-compatible service without that path says 404, and its requests then tell what
-         * it refuses). A refused connection or an unknown host is final at once; a slow answer (a busy
+         * 500 (an OpenAI-compatible service without that path says 404, and {@link ModelEndpointCheck} then asks its
+         * API whether the path and the model's name are right). A refused connection or an unknown host is final at once; a slow answer (a busy
          * machine) or a server still loading (503) gets a few more tries before the run stops. Once the
          * run is under way, an outage waits up to {@code --max-outage}.
          */

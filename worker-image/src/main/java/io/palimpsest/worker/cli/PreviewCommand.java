@@ -328,7 +328,12 @@ final class PreviewCommand implements Callable<Integer> {
         boolean callsModel = ModelCalls.needed(job.getSpec().getRecipe());
         try (LocalCommand.LocalModel model = callsModel
                         ? LocalCommand.LocalModel.start(
-                                job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
+                                job,
+                                rewriterModel,
+                                modelOptions.endpoint,
+                                modelOptions.simulate,
+                                simulatorRules(),
+                                pod == null ? WorkerEnvironment.system() : pod.environment())
                         : LocalCommand.LocalModel.NONE;
                 JobRuntime runtime = new JobRuntime(
                                 job, pod == null ? WorkerEnvironment.system() : pod.environment(), json)

@@ -584,7 +584,12 @@ public final class ModelClient implements AutoCloseable {
      * it is read from is not set, or the model names no key at all (then a variable set here is not read either).
      */
     private String noKeySent() {
-        return settings.apiKeyVariable()
+        return noKeySent(settings.apiKeyVariable());
+    }
+
+    /** Why no key went with a request, for a model whose key is read from {@code apiKeyVariable} (or none). */
+    static String noKeySent(Optional<String> apiKeyVariable) {
+        return apiKeyVariable
                 .map(variable -> "no API key was sent: the RewriterModel asks for one (its"
                         + " spec.endpoint.apiKeySecretRef, or for a model the operator runs its Secret"
                         + " <model>-vllm-api-key), read from the environment variable " + variable
@@ -708,7 +713,7 @@ public final class ModelClient implements AutoCloseable {
         return current;
     }
 
-    private static String snippet(String body) {
+    static String snippet(String body) {
         String text = body.replace('\n', ' ');
         return text.length() > 500 ? text.substring(0, 500) : text;
     }

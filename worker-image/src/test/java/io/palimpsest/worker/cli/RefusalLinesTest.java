@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.testing.ModelGateway;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -108,9 +109,13 @@ class RefusalLinesTest {
 
     @Test
     void aServedModelNameTheServerDoesNotKnowIsNamedAtItsLineInTheModelFile() throws Exception {
+        // a gateway that lists the name while the server behind it does not serve it: the check before the plan
+        // passes, and the first call is refused (a server that lists its models refuses the name before the plan:
+        // EndpointStartCheckTest)
         try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder().modelName("real-name").zeroLatency().build(), "127.0.0.1", 0)) {
-            modelAt(sim.baseUrl().replaceAll("/+$", ""), "wrong-name");
+                        SimConfig.builder().modelName("real-name").zeroLatency().build(), "127.0.0.1", 0);
+                ModelGateway gateway = ModelGateway.listing(sim.baseUrl(), List.of("wrong-name"))) {
+            modelAt(gateway.url(), "wrong-name");
             String at = manifests.resolve("model.yaml") + ":" + lineOf("model.yaml", "servedModelName: ")
                     + ": spec.servedModelName: the model server refused the job's requests: POST ";
 
@@ -144,12 +149,15 @@ class RefusalLinesTest {
     @Test
     void aPathTheServerHasNoRouteForIsNamedAtTheEndpointsLineNotAtTheModelName() throws Exception {
         // the model's name is right; the URL carries a segment the server does not serve, so every request is
-        // answered 404 {"detail": "Not Found"} (FastAPI's, as vLLM's), not the error naming an unknown model
+        // answered 404 {"detail": "Not Found"} (FastAPI's, as vLLM's), not the error naming an unknown model: refused
+        // before the plan, as neither the model list nor the completion routes are found there
         try (ModelSimServer sim = ModelSimServer.start(
                 SimConfig.builder().modelName("qwen-small").zeroLatency().build(), "127.0.0.1", 0)) {
-            modelAt(sim.baseUrl().replaceAll("/+$", "") + "/serving", "qwen-small");
+            String base = sim.baseUrl().replaceAll("/+$", "");
+            modelAt(base + "/serving", "qwen-small");
             String at = manifests.resolve("model.yaml") + ":" + lineOf("model.yaml", "url: ")
-                    + ": spec.endpoint.url: the model server refused the job's requests: POST ";
+                    + ": spec.endpoint.url: the model endpoint " + base
+                    + "/serving does not lead to an OpenAI-compatible API: GET ";
 
             CliRun local = CliRun.of(
                     "local",
@@ -157,13 +165,14 @@ class RefusalLinesTest {
                     manifests.toString(),
                     "--out",
                     tmp.resolve("out").toString());
-            assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
+            assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
             assertTrue(local.err().contains("palimpsest local: " + at), local.err());
             assertTrue(local.err().contains("/serving/v1/chat/completions answered HTTP 404"), local.err());
             assertFalse(local.err().contains("servedModelName"), local.err());
+            assertFalse(local.err().contains("planned "), local.err());
 
             CliRun preview = preview();
-            assertEquals(ExitCodes.MODEL_CONFIG, preview.exit(), preview.err());
+            assertEquals(ExitCodes.INVALID_JOB, preview.exit(), preview.err());
             assertTrue(preview.err().contains("palimpsest preview: " + at), preview.err());
         }
     }
@@ -172,9 +181,11 @@ class RefusalLinesTest {
     void aCountRefusedForTheModelsNameIsNamedAtTheServedModelNamesLine() throws Exception {
         // tokenizer.mode: server asks /tokenize before the first document; its refusal of the name is the model's
         editJob("  recipe:\n", "  recipe:\n    tokenizer: {mode: server}\n");
+        // behind a gateway that lists the name: the check before the plan passes it
         try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder().modelName("real-name").zeroLatency().build(), "127.0.0.1", 0)) {
-            modelAt(sim.baseUrl().replaceAll("/+$", ""), "wrong-name");
+                        SimConfig.builder().modelName("real-name").zeroLatency().build(), "127.0.0.1", 0);
+                ModelGateway gateway = ModelGateway.listing(sim.baseUrl(), List.of("wrong-name"))) {
+            modelAt(gateway.url(), "wrong-name");
             CliRun local = CliRun.of(
                     "local",
                     "-f",

@@ -16,6 +16,7 @@ import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.ModelGateway;
 import io.palimpsest.worker.testing.Outputs;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -93,8 +94,10 @@ class ModelCallFailuresTest {
     @Test
     void aLocalRunRefusedForItsKeyCountsTheRequestsAsRefusedNotAnswered() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = keyedSim()) {
-            Path job = manifests(sim.baseUrl(), "sim", 3);
+        // behind a gateway that lists its models without asking for a key, the check before the plan passes
+        try (ModelSimServer sim = keyedSim();
+                ModelGateway gateway = ModelGateway.listing(sim.baseUrl(), List.of("sim"))) {
+            Path job = manifests(gateway.url(), "sim", 3);
             CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
             assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
             assertTrue(run.text().contains("no API key was sent"), run.text());
@@ -153,9 +156,11 @@ class ModelCallFailuresTest {
     @Test
     void anUnknownModelNameStopsALocalRunWithTheServersMessage() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        // a gateway that lists the name its server does not serve: the first call finds it
         try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
-            Path job = manifests(sim.baseUrl(), "sim-typo", 3);
+                        SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0);
+                ModelGateway gateway = ModelGateway.listing(sim.baseUrl(), List.of("sim-typo"))) {
+            Path job = manifests(gateway.url(), "sim-typo", 3);
             CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
             assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
             assertTrue(run.text().contains("answered HTTP 404"), run.text());
