@@ -79,7 +79,7 @@ public final class PreviewAssembler {
                     r.output(),
                     null,
                     // against what the output was made from (a rejected chunk's own text), as a validator measured it
-                    ratio(r.madeFrom(), r.output())));
+                    ratio(r.madeFromWords(), r.output())));
         }
         List<PreviewData.Prompt> prompts = new ArrayList<>();
         List<PreviewData.Checks> checks = new ArrayList<>();
@@ -298,11 +298,14 @@ public final class PreviewAssembler {
     }
 
     private static Double ratio(String source, String output) {
-        if (source == null || output == null) {
+        return source == null ? null : ratio(TextMeasures.wordCount(source), output);
+    }
+
+    private static Double ratio(Integer sourceWords, String output) {
+        if (sourceWords == null || output == null) {
             return null;
         }
-        int words = TextMeasures.wordCount(source);
-        return words == 0 ? null : round((double) TextMeasures.wordCount(output) / words);
+        return sourceWords == 0 ? null : round((double) TextMeasures.wordCount(output) / sourceWords);
     }
 
     private static Double finite(Double v) {

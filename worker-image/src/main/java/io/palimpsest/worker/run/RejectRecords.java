@@ -6,7 +6,6 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.format.UnusableItem;
-import io.palimpsest.worker.recipe.TextMeasures;
 
 /**
  * Builds the rejects-file record of an item: where it came from, why, and (for a readable
@@ -39,10 +38,10 @@ final class RejectRecords {
         }
         if (rejection.output() != null) {
             record.put("output", rejection.output());
-            if (rejection.madeFrom() != null) {
+            if (rejection.madeFromWords() != null) {
                 // what a length ratio of the output is taken against (a rejected chunk's words, not the document's),
                 // so show measures it as the validator and preview did without keeping the chunk's text
-                record.put(MADE_FROM_WORDS, TextMeasures.wordCount(rejection.madeFrom()));
+                record.put(MADE_FROM_WORDS, rejection.madeFromWords());
             }
         }
         // a document names the line of the campaign's input it came from, also when a retry round read it

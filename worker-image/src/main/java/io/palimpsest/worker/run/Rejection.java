@@ -6,10 +6,11 @@ import io.palimpsest.worker.format.ItemReason;
  * Why a document (or one variant of it) produced no output: a reason from the catalogue (which says
  * whether that counts as rejected or skipped) and a human-readable detail. {@code variant} is null for
  * the whole document; {@code output} is the unusable model output, when there was one, for inspection, and
- * {@code madeFrom} the text it was made from (its chunk, the chunks it joins, or the document; null without a model
- * output): what a preview measures the output against. The rejects file keeps the output, not {@code madeFrom}.
+ * {@code madeFromWords} the words of the text it was made from (its chunk, the chunks it joins, or the document;
+ * null without a model output): what its length ratio is taken against. The rejects file keeps the output and that
+ * count, not the text it was made from.
  */
-public record Rejection(String variant, ItemReason reason, String detail, String output, String madeFrom) {
+public record Rejection(String variant, ItemReason reason, String detail, String output, Integer madeFromWords) {
 
     public Rejection(String variant, ItemReason reason, String detail, String output) {
         this(variant, reason, detail, output, null);

@@ -15,6 +15,7 @@ import io.palimpsest.worker.recipe.Provenance;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.RejectRecord;
 import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.TextMeasures;
 import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.DocumentProcessor;
 import io.palimpsest.worker.run.ProcessedDocument;
@@ -127,7 +128,8 @@ public final class RecipeProcessor implements DocumentProcessor {
         }
         List<Rejection> rejections = new ArrayList<>();
         for (RejectRecord r : outcome.rejects()) {
-            rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output(), r.madeFrom()));
+            Integer madeFromWords = r.madeFrom() == null ? null : TextMeasures.wordCount(r.madeFrom());
+            rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output(), madeFromWords));
         }
         return new ProcessedDocument(
                 records,
