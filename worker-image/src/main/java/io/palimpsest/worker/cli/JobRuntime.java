@@ -23,6 +23,7 @@ import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.storage.StoreStartCheck;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -54,6 +55,8 @@ final class JobRuntime implements AutoCloseable {
     private Duration backoffBase;
     private Duration backoffCap;
     private Duration storeOutage;
+    /** Set for a run by hand before planning: the input's or output's store that never answers stops it at once. */
+    private StoreStartCheck storeStart;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -67,14 +70,16 @@ final class JobRuntime implements AutoCloseable {
 
     InputRoot input() throws IOException {
         if (input == null) {
-            input = storageResolver("input").openInput(spec.getInput().getUri());
+            input = startChecked(storageResolver("input"))
+                    .openInput(spec.getInput().getUri());
         }
         return input;
     }
 
     Storage output() {
         if (output == null) {
-            Storage opened = storageResolver("output").open(spec.getOutput().getUri());
+            Storage opened = startChecked(storageResolver("output"))
+                    .open(spec.getOutput().getUri());
             if (opened instanceof FileStorage files) {
                 refuseAFile(spec.getOutput().getUri(), files.root());
             }
@@ -110,6 +115,25 @@ final class JobRuntime implements AutoCloseable {
                             + " is a file, and the output is a folder; remove or rename the file, or write to another output"
                             + " (spec.output.uri, or --out locally)");
         }
+    }
+
+    private StorageResolver startChecked(StorageResolver resolver) {
+        return storeStart == null ? resolver : resolver.stoppingAtStart(storeStart);
+    }
+
+    /**
+     * Before planning, by hand ({@code local}; {@code plan} outside a pod): the input's or the output's object store
+     * that gives its first request no answer at all (a wrong port, a store not started, a host that never answers)
+     * stops the run at once (exit 75) naming its endpoint, where that is set and the URI field, as a model endpoint
+     * that does not answer does; an outage that begins once the store answered is waited out. In a pod the store may
+     * be restarting while the pods start: the planner waits for it as for any outage. Set before the input or the
+     * output is opened.
+     */
+    JobRuntime checkStoresAtStart() {
+        if (environment.byHand() && storeStart == null && input == null && output == null) {
+            storeStart = new StoreStartCheck();
+        }
+        return this;
     }
 
     private StorageResolver storageResolver(String role) {

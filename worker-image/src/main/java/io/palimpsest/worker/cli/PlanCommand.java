@@ -179,6 +179,7 @@ final class PlanCommand implements Callable<Integer> {
             Integer fleetWorkers,
             UnfinishedInputs.Accepting accepting)
             throws IOException {
+        runtime.checkStoresAtStart();
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
                 .checkingInput((input, listed) -> UnfinishedInputs.refuse(
                         runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));

@@ -6,6 +6,7 @@ import io.palimpsest.worker.storage.StorageResolver;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -104,9 +105,14 @@ final class WorkerEnvironment {
         AwsCredentialsProvider credentials = secret.filter(SecretDirectoryCredentials::holdsKeys)
                 .<AwsCredentialsProvider>map(s -> s)
                 .orElseGet(defaultChain);
-        Optional<URI> endpoint = secret.flatMap(s -> s.value("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint"))
-                .or(() -> get("AWS_ENDPOINT_URL_S3"))
-                .or(() -> get("AWS_ENDPOINT_URL"))
+        Optional<String> secretEndpointKey = secret.flatMap(s -> s.keyOf(ENDPOINT_KEYS));
+        Optional<String> endpointVariable = ENDPOINT_KEYS.stream()
+                .limit(2)
+                .filter(name -> get(name).isPresent())
+                .findFirst();
+        Optional<URI> endpoint = secretEndpointKey
+                .flatMap(key -> secret.flatMap(s -> s.value(key)))
+                .or(() -> endpointVariable.flatMap(this::get))
                 .map(URI::create);
         Optional<String> secretRegion = secret.flatMap(s -> s.value("AWS_REGION", "region"));
         String region = secretRegion
@@ -129,6 +135,13 @@ final class WorkerEnvironment {
                         ? "read from " + secretDir
                         : "no keys in " + secretDir + ": the default AWS credentials chain")
                 + ")";
+        String endpointSetting = secretEndpointKey
+                .map(key ->
+                        "the " + key + " key of spec." + role + ".credentialsSecretRef (read from " + secretDir + ")")
+                .or(() -> endpointVariable.map(name -> "the environment variable " + name))
+                .orElse("none: AWS_ENDPOINT_URL_S3 is set neither in the environment nor as a key of spec." + role
+                        + ".credentialsSecretRef, so AWS S3's own endpoint for the bucket in region '" + region
+                        + "' is used (the region from " + regionSetting + ")");
         return new S3Options(
                 endpoint,
                 region,
@@ -137,6 +150,18 @@ final class WorkerEnvironment {
                 setting,
                 noCredentials(),
                 "spec." + role + ".uri",
-                regionSetting);
+                regionSetting,
+                endpointSetting);
+    }
+
+    /** Where an S3-compatible store's endpoint may be set, in order: a Secret's keys, the first two as variables. */
+    private static final List<String> ENDPOINT_KEYS = List.of("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint");
+
+    /**
+     * Whether a command runs by hand on the user's machine ({@code local}, or {@code plan} outside a pod): there
+     * an object store nothing answers at before the run is a setting to fix, not a store restarting.
+     */
+    boolean byHand() {
+        return noCredentials() == S3Options.NoCredentials.CONFIGURATION;
     }
 }

@@ -12,7 +12,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * {@code noCredentials} says what the default chain finding no credentials means where this runs.
  * {@code uriField} names the job's URI field these options serve ({@code spec.input.uri}), and
  * {@code regionSetting} where {@code region} comes from, for the message when the store says the bucket
- * does not exist or lives in another region.
+ * does not exist or lives in another region. {@code endpointSetting} says where the endpoint is set (a key of the
+ * credentials Secret, an environment variable), or that none is and AWS's own is used, for the message when nothing
+ * answers there.
  */
 public record S3Options(
         Optional<URI> endpoint,
@@ -22,7 +24,8 @@ public record S3Options(
         String credentialsSetting,
         NoCredentials noCredentials,
         String uriField,
-        String regionSetting) {
+        String regionSetting,
+        String endpointSetting) {
 
     /** What the default credentials chain finding no credentials ({@code Unable to load credentials}) means. */
     public enum NoCredentials {
@@ -53,11 +56,16 @@ public record S3Options(
                 credentialsSetting,
                 NoCredentials.RETRIED,
                 ANY_URI_FIELD,
-                ANY_REGION_SETTING);
+                ANY_REGION_SETTING,
+                ANY_ENDPOINT_SETTING);
     }
 
     /** Options not known to serve the job's input rather than its output, or the reverse. */
     public static final String ANY_URI_FIELD = "spec.input.uri / spec.output.uri";
+
+    /** Options whose endpoint's origin is not known more closely than the variable that sets it. */
+    public static final String ANY_ENDPOINT_SETTING =
+            "AWS_ENDPOINT_URL_S3 (in the environment or as a key of the job's credentialsSecretRef)";
 
     /** Options whose region's origin is not known more closely than the variable that sets it. */
     public static final String ANY_REGION_SETTING = "AWS_REGION";

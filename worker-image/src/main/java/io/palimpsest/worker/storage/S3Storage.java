@@ -72,6 +72,10 @@ public final class S3Storage implements Storage {
     private String region = "us-east-1";
 
     private String regionSetting = S3Options.ANY_REGION_SETTING;
+    /** Where requests went, as the client resolved it; none known for a client built elsewhere (tests). */
+    private RequestAddress requestAddress = new RequestAddress();
+    /** Where the endpoint is set, for the messages when nothing answers there. */
+    private String endpointSetting = S3Options.ANY_ENDPOINT_SETTING;
     /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
     private final long basePartBytes;
 
@@ -108,7 +112,37 @@ public final class S3Storage implements Storage {
         this.bucket = bucket;
         this.prefix = trimSlashes(prefix);
         this.firstResumeDelay = firstResumeDelay;
-        this.gate = new StoreGate(client, bucket, maxOutage, firstProbe);
+        this.gate = new StoreGate(client, bucket, maxOutage, firstProbe, this::address, () -> endpointSetting);
+    }
+
+    /** Where the client's requests go (its interceptor) and where the endpoint is set, for the messages. */
+    S3Storage endpoint(RequestAddress address, String setting) {
+        this.requestAddress = address;
+        this.endpointSetting = setting;
+        return this;
+    }
+
+    /**
+     * A first request that gets no answer at all, while no request to this store's address has been answered in the
+     * run ({@code check}), stops the run at once (exit 75) naming the address, where it is set and the job's URI
+     * field, rather than waiting {@code maxOutage} for a store that may never have been there.
+     */
+    S3Storage stoppingAtStart(StoreStartCheck check) {
+        gate.stopAtStart(check, this::noAnswerAtStart);
+        return this;
+    }
+
+    private IOException noAnswerAtStart(SdkException cause) {
+        Throwable root = cause;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new StoreUnavailableException(
+                uriField + " " + describe() + ": the object store at " + address() + " does not answer (" + root
+                        + "), and it has not answered this run yet; the endpoint comes from " + endpointSetting
+                        + ". Check its host and port, or start the store, and run again. Nothing was written.",
+                cause,
+                uriField.equals(S3Options.ANY_URI_FIELD) ? List.of() : List.of(ManifestField.job(uriField)));
     }
 
     /** Names where this storage's credentials come from in the message when the store refuses them. */
@@ -862,6 +896,18 @@ public final class S3Storage implements Storage {
         return "PermanentRedirect".equals(code)
                 || "AuthorizationHeaderMalformed".equals(code)
                 || answered.statusCode() == 301;
+    }
+
+    /**
+     * The address requests go to: the endpoint set, or AWS's as the client resolved it for the bucket (known once a
+     * request was sent), or else AWS S3 in the region.
+     */
+    private String address() {
+        return client.serviceClientConfiguration()
+                .endpointOverride()
+                .map(URI::toString)
+                .or(requestAddress::latest)
+                .orElse("AWS S3 in " + region);
     }
 
     /** The store's address as the client sends requests to it: the endpoint set, or AWS's for the region. */

@@ -53,6 +53,13 @@ public final class SecretDirectoryCredentials implements AwsCredentialsProvider 
         return firstFile(List.of(names));
     }
 
+    /** The first of {@code names} this Secret holds a key of. */
+    public Optional<String> keyOf(List<String> names) {
+        return names.stream()
+                .filter(name -> Files.isRegularFile(directory.resolve(name)))
+                .findFirst();
+    }
+
     private Optional<String> firstFile(List<String> names) {
         for (String name : names) {
             Path file = directory.resolve(name);

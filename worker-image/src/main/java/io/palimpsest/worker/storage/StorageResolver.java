@@ -25,20 +25,29 @@ public final class StorageResolver {
     private final Path pvcMountRoot;
     private final Supplier<S3Options> s3Options;
     private final Duration maxOutage;
+    /** When set, a store that gives its first request no answer stops the run at once ({@link StoreStartCheck}). */
+    private final StoreStartCheck startCheck;
 
     public StorageResolver(Path pvcMountRoot, Supplier<S3Options> s3Options) {
-        this(pvcMountRoot, s3Options, StoreGate.DEFAULT_MAX_OUTAGE);
+        this(pvcMountRoot, s3Options, StoreGate.DEFAULT_MAX_OUTAGE, null);
     }
 
-    private StorageResolver(Path pvcMountRoot, Supplier<S3Options> s3Options, Duration maxOutage) {
+    private StorageResolver(
+            Path pvcMountRoot, Supplier<S3Options> s3Options, Duration maxOutage, StoreStartCheck startCheck) {
         this.pvcMountRoot = pvcMountRoot;
         this.s3Options = s3Options;
         this.maxOutage = maxOutage;
+        this.startCheck = startCheck;
     }
 
     /** The same resolver, with stores that wait {@code maxOutage} for an outage to end. */
     public StorageResolver withMaxOutage(Duration maxOutage) {
-        return new StorageResolver(pvcMountRoot, s3Options, maxOutage);
+        return new StorageResolver(pvcMountRoot, s3Options, maxOutage, startCheck);
+    }
+
+    /** The same resolver, with stores whose first request no answer stops at once, as {@code check} records. */
+    public StorageResolver stoppingAtStart(StoreStartCheck check) {
+        return new StorageResolver(pvcMountRoot, s3Options, maxOutage, check);
     }
 
     public static StorageResolver localOnly() {
@@ -54,10 +63,14 @@ public final class StorageResolver {
             case PVC -> new FileStorage(pvcMountRoot.resolve(parsed.authority()).resolve(parsed.path()));
             case S3 -> {
                 S3Options options = s3Options.get();
-                yield new S3Storage(s3Client(options), parsed.authority(), parsed.path(), maxOutage)
+                RequestAddress address = new RequestAddress();
+                S3Storage storage = new S3Storage(
+                                s3Client(options, address), parsed.authority(), parsed.path(), maxOutage)
                         .credentialsSetting(options.credentialsSetting())
                         .noCredentials(options.noCredentials())
-                        .settings(options.uriField(), options.region(), options.regionSetting());
+                        .settings(options.uriField(), options.region(), options.regionSetting())
+                        .endpoint(address, options.endpointSetting());
+                yield startCheck == null ? storage : storage.stoppingAtStart(startCheck);
             }
         };
     }
@@ -101,7 +114,12 @@ public final class StorageResolver {
     }
 
     static S3Client s3Client(S3Options options) {
+        return s3Client(options, new RequestAddress());
+    }
+
+    static S3Client s3Client(S3Options options, RequestAddress address) {
         var builder = S3Client.builder()
+                .overrideConfiguration(o -> o.addExecutionInterceptor(address))
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(Region.of(options.region()))
                 .forcePathStyle(options.pathStyle())

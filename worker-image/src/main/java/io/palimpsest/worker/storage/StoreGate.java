@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -44,16 +45,47 @@ final class StoreGate {
     });
 
     private final EndpointGate gate;
+    /** The address requests go to, as the client resolved it (the endpoint set, or AWS's for the bucket). */
+    private final Supplier<String> address;
+    /** The run's record of the stores that answered, when a first request no store answers stops it; else null. */
+    private StoreStartCheck startCheck;
+
+    private Function<SdkException, IOException> noAnswerAtStart;
 
     StoreGate(S3Client client, String bucket, Duration maxOutage, Duration firstProbe) {
+        this(client, bucket, maxOutage, firstProbe, () -> "", () -> "");
+    }
+
+    /**
+     * @param address    where requests go (named in the outage's messages)
+     * @param setting    where that endpoint is set (named in the message past {@code maxOutage})
+     */
+    StoreGate(
+            S3Client client,
+            String bucket,
+            Duration maxOutage,
+            Duration firstProbe,
+            Supplier<String> address,
+            Supplier<String> setting) {
+        this.address = address;
         this.gate = new EndpointGate(
-                new BucketHead(client, bucket),
+                new BucketHead(client, bucket, address, setting),
                 PROBES,
                 THRESHOLD,
                 firstProbe,
                 firstProbe.multipliedBy(16),
                 maxOutage,
                 System::nanoTime);
+    }
+
+    /**
+     * From now on, a request that gets no answer at all (a refused connection, a timeout) while no request to this
+     * store's address has been answered in the run ({@code check}) is not waited for: it fails at once with
+     * {@code noAnswer}'s exception. A store that answered once, even 503, is waited for as before.
+     */
+    void stopAtStart(StoreStartCheck check, Function<SdkException, IOException> noAnswer) {
+        this.startCheck = check;
+        this.noAnswerAtStart = noAnswer;
     }
 
     /**
@@ -65,14 +97,21 @@ final class StoreGate {
             awaitOpen();
             try {
                 T answer = request.get();
+                answered();
                 gate.recordSuccess();
                 return answer;
             } catch (SdkException e) {
+                if (e instanceof SdkServiceException) {
+                    answered(); // the store answered: it is there, whatever it said
+                }
                 if (!outage(e)) {
                     if (e instanceof SdkServiceException) {
                         gate.recordSuccess(); // the store answered: it is up, whatever it said
                     }
                     throw e;
+                }
+                if (startCheck != null && !startCheck.answered(address.get())) {
+                    throw noAnswerAtStart.apply(e);
                 }
                 gate.recordOutage(what(e), Optional.empty());
             } catch (SecretDirectoryCredentials.Unusable e) {
@@ -80,6 +119,12 @@ final class StoreGate {
                 // failure, which every request's caller reports (as a refusal of the credentials)
                 throw SdkClientException.create("cannot sign the request: " + e.getMessage(), e);
             }
+        }
+    }
+
+    private void answered() {
+        if (startCheck != null) {
+            startCheck.answer(address.get());
         }
     }
 
@@ -133,11 +178,13 @@ final class StoreGate {
      * The store answers again: HEAD of the bucket gets any answer but an outage. A 403 (a key allowed
      * only a prefix may not head the bucket) or a 404 is an answer; the request that waited tells the rest.
      */
-    private record BucketHead(S3Client client, String bucket) implements EndpointGate.Endpoint {
+    private record BucketHead(S3Client client, String bucket, Supplier<String> address, Supplier<String> setting)
+            implements EndpointGate.Endpoint {
 
         @Override
         public String name() {
-            return "object store s3://" + bucket;
+            String at = address.get();
+            return "object store s3://" + bucket + (at.isEmpty() ? "" : " at " + at);
         }
 
         @Override
@@ -154,7 +201,8 @@ final class StoreGate {
 
         @Override
         public Exception unavailable(String message) {
-            return new StoreUnavailableException(message);
+            String from = setting.get();
+            return new StoreUnavailableException(message + (from.isEmpty() ? "" : "; the endpoint comes from " + from));
         }
     }
 }

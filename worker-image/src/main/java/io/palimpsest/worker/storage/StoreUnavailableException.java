@@ -1,6 +1,8 @@
 package io.palimpsest.worker.storage;
 
+import io.palimpsest.worker.config.ManifestField;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,8 +13,24 @@ import java.util.Optional;
  */
 public final class StoreUnavailableException extends IOException {
 
+    private final List<ManifestField> about;
+
     public StoreUnavailableException(String message) {
-        super(message);
+        this(message, null, List.of());
+    }
+
+    /**
+     * A store that gave no answer at all to the first request of a run by hand, about {@code about} (the job's
+     * {@code spec.input.uri}), so that a run from manifest files can say at which line.
+     */
+    public StoreUnavailableException(String message, Throwable cause, List<ManifestField> about) {
+        super(message, cause);
+        this.about = List.copyOf(about);
+    }
+
+    /** The manifest field(s) the failure is about; empty when it is about none (an outage past the limit). */
+    public List<ManifestField> about() {
+        return about;
     }
 
     /** The one among {@code failure} and its causes, if there is one. */
