@@ -5,6 +5,8 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Packs adjacent segments into chunks of at most {@code budget} tokens (Nemotron-CC, WRAP). A
@@ -19,6 +21,8 @@ import java.util.Optional;
  * can take that way is dropped, and the plan lists it.
  */
 public final class ChunkPacker {
+    private static final Pattern GRAPHEME = Pattern.compile("\\X");
+
     private final TokenCounter tokens;
 
     /** Adjacent pieces of text, packed into one chunk. */
@@ -211,8 +215,10 @@ public final class ChunkPacker {
 
     /**
      * A segment with no sentence or word break inside the budget (text without spaces, a long token
-     * run) cut into pieces of at most {@code budget} tokens, each as long as fits, never between the
-     * two halves of a surrogate pair.
+     * run) cut into pieces of at most {@code budget} tokens, each as long as fits, at the end of a
+     * character as a reader sees it (a grapheme cluster: an emoji sequence joined by zero-width
+     * joiners, a flag, a letter with its combining marks), and never between the two halves of a
+     * surrogate pair even where one such character alone is over the budget.
      */
     private void cutAtBudget(String segment, int budget, List<String> out) {
         int start = 0;
@@ -220,6 +226,9 @@ public final class ChunkPacker {
             // A token is rarely more than a few dozen characters: no need to count further than this.
             int limit =
                     codePointStart(segment, (int) Math.min(segment.length(), start + (long) Math.max(budget, 1) * 32));
+            if (limit < segment.length()) {
+                limit = characterEnd(segment, start, limit);
+            }
             if (tokens.count(segment.substring(start, limit)) <= budget) {
                 out.add(segment.substring(start, limit));
                 start = limit;
@@ -238,9 +247,26 @@ public final class ChunkPacker {
                     hi = codePointStart(segment, mid - 1);
                 }
             }
-            out.add(segment.substring(start, lo));
-            start = lo;
+            int end = characterEnd(segment, start, lo);
+            out.add(segment.substring(start, end));
+            start = end;
         }
+    }
+
+    /**
+     * The last end of a grapheme cluster after {@code start} and at most {@code at}, counting clusters
+     * from {@code start}; {@code at} itself when no cluster ends in between (one character longer than
+     * the budget, cut between its code points).
+     */
+    private static int characterEnd(String s, int start, int at) {
+        // a cluster is decided by the code point after it: look no further than a little past at, so that
+        // one character of thousands of combining marks is not read again for every cut
+        Matcher character = GRAPHEME.matcher(s).region(start, (int) Math.min(s.length(), at + 64L));
+        int end = start;
+        while (character.find() && character.end() <= at) {
+            end = character.end();
+        }
+        return end > start ? end : at;
     }
 
     /** {@code i}, or one less when it falls between a high and a low surrogate. */

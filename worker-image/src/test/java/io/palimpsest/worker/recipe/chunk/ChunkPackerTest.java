@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import java.util.BitSet;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -153,6 +156,45 @@ class ChunkPackerTest {
             assertFalse(Character.isLowSurrogate(c.text().charAt(0)), "starts with half a character");
             assertFalse(
                     Character.isHighSurrogate(c.text().charAt(c.text().length() - 1)), "ends with half a character");
+        }
+        assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
+    }
+
+    @Test
+    void aCutAtTheBudgetNeverSplitsAnEmojiSequenceAFlagOrALetterFromItsAccents() {
+        // a family joined by zero-width joiners, two flags (pairs of regional indicators), letters with combining marks
+        String text = "👨‍👩‍👧‍👦🇫🇷🇯🇵e\u0301a\u0300\u0323".repeat(600);
+        ChunkPlan plan = packer.pack("gr", text, Chunking.SplitOn.sentence, 41, 0);
+        assertTrue(plan.chunks().size() > 10, plan.chunks().size() + " chunks");
+        BitSet boundaries = new BitSet();
+        Matcher character = Pattern.compile("\\X").matcher(text);
+        while (character.find()) {
+            boundaries.set(character.end());
+        }
+        int at = 0;
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() <= 41, c.tokens() + " tokens");
+            at += c.text().length();
+            assertTrue(
+                    boundaries.get(at),
+                    "chunk " + c.id() + " ends inside a character as the reader sees it, before "
+                            + text.codePoints()
+                                    .skip(text.codePointCount(0, at))
+                                    .limit(2)
+                                    .mapToObj(Integer::toHexString)
+                                    .toList());
+        }
+        assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
+    }
+
+    @Test
+    void aSingleCharacterLongerThanTheBudgetIsStillCutAndNothingIsLost() {
+        // one letter carrying thousands of combining marks: no boundary a reader would see fits the budget
+        String text = "a" + "\u0301\u0323".repeat(3000);
+        ChunkPlan plan = packer.pack("zalgo", text, Chunking.SplitOn.sentence, 50, 0);
+        assertTrue(plan.chunks().size() > 1, plan.chunks().size() + " chunks");
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() <= 50, c.tokens() + " tokens");
         }
         assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
     }

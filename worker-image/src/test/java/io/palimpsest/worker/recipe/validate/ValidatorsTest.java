@@ -174,6 +174,17 @@ class ValidatorsTest {
     }
 
     @Test
+    void echoCountsEachChineseOrJapaneseCharacterAsAWordSoACopyOfTextWithoutSpacesIsAnEcho() {
+        String zh = "北方海角上的老灯塔建于1871年，用当地的花岗岩砌成。它的灯最初燃烧鲸油，后来改用煤油，" + "自1952年起使用电灯泡，二十海里外都能看见。";
+        String zhParaphrase = "这座矗立在海角北端的古老航标，1871年以附近开采的石材建造；起初靠鲸油照明，" + "随后换成煤油，1952年以后通电发光，远在二十海里之外仍清晰可辨。";
+        String ja = "日本語の文章には空白がありません";
+        assertEquals(Optional.of("echo"), reason("{type: echo}", zh, zh, "stop", 10, 100));
+        assertEquals(Optional.of("echo"), reason("{type: echo}", ja, ja, "stop", 10, 100));
+        assertEquals(Optional.of("echo"), reason("{type: echo}", ja + ja, "日本語の文章には空白がありませんね", "stop", 10, 100));
+        assertEquals(Optional.empty(), reason("{type: echo}", zh, zhParaphrase, "stop", 10, 100));
+    }
+
+    @Test
     void checkAllLocalGivesEveryFailureWithItsMeasuredValue() {
         List<ValidatorSpec> specs = List.of(
                 RecipeYaml.parse("{type: echo}", ValidatorSpec.class),
