@@ -301,39 +301,18 @@ class RewriteJobLifecycleTest {
      */
     @Test
     void anOutageAfterAShardCommittedFailsTheJobModelUnreachableNotShardsFailed() {
-        moves = new JobControllerMoves(client, NS);
-        model("oc-model");
-        client.resource(rewriteJob("oc", "oc-model", 2)).create();
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("oc-plan") != null);
-        moves.plannerSucceeds("oc-plan", 2);
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("oc-work") != null);
-        moves.shardCommits("oc-work", 0, 100);
-        moves.shardFails(
-                "oc-work",
-                1,
-                0,
+        oneShardCommittedTheOtherFailedForGoodBy(
+                "oc",
                 ExitCodes.MODEL_UNREACHABLE,
                 ShardSummary.Outcome.modelUnreachable,
-                ShardReason.MODEL_UNREACHABLE.code());
+                ShardReason.MODEL_UNREACHABLE);
         moves.workerStatus("oc-work", "0", "1", 0);
         moves.finish("oc-work", "Failed", "FailedIndexes");
-        RewriteJobStatus failed = awaitStatus("oc", s -> s.getPhase().isTerminal());
-        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
-        assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
-        assertEquals("ModelUnreachable", condition.getReason());
-        assertTrue(
-                condition
-                        .getMessage()
-                        .startsWith("the model could not be reached past every attempt of 1 shard (1 of 2 failed for"
-                                + " good, 1 of 2 committed)"),
-                condition.getMessage());
-        assertTrue(
-                condition
-                        .getMessage()
-                        .contains("delete this RewriteJob and apply it again: the 1 committed shard is kept"),
-                condition.getMessage());
-        assertEquals("1/2", failed.getProgress());
-        assertNull(moves.job("oc-tally"), "no tally of a failed job");
+        assertFailedByTheOutage(
+                "oc",
+                "ModelUnreachable",
+                "the model",
+                "delete this RewriteJob and apply it again: the 1 committed shard is kept");
     }
 
     /**
@@ -343,40 +322,18 @@ class RewriteJobLifecycleTest {
      */
     @Test
     void aStoreOutageAfterAShardCommittedFailsTheJobStoreUnreachableNotShardsFailed() {
-        moves = new JobControllerMoves(client, NS);
-        model("sc-model");
-        client.resource(rewriteJob("sc", "sc-model", 2)).create();
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("sc-plan") != null);
-        moves.plannerSucceeds("sc-plan", 2);
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("sc-work") != null);
-        moves.shardCommits("sc-work", 0, 100);
-        moves.shardFails(
-                "sc-work",
-                1,
-                0,
+        oneShardCommittedTheOtherFailedForGoodBy(
+                "sc",
                 ExitCodes.STORE_UNREACHABLE,
                 ShardSummary.Outcome.storeUnreachable,
-                ShardReason.STORE_UNREACHABLE.code());
+                ShardReason.STORE_UNREACHABLE);
         moves.workerStatus("sc-work", "0", "1", 0);
         moves.finish("sc-work", "Failed", "FailedIndexes");
-        RewriteJobStatus failed = awaitStatus("sc", s -> s.getPhase().isTerminal());
-        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
-        assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
-        assertEquals("StoreUnreachable", condition.getReason());
-        assertTrue(
-                condition
-                        .getMessage()
-                        .startsWith("the object store could not be reached past every attempt of 1 shard (1 of 2"
-                                + " failed for good, 1 of 2 committed)"),
-                condition.getMessage());
-        assertTrue(
-                condition
-                        .getMessage()
-                        .contains("Once the object store answers, delete this RewriteJob and apply it again: the 1"
-                                + " committed shard is kept"),
-                condition.getMessage());
-        assertEquals("1/2", failed.getProgress());
-        assertNull(moves.job("sc-tally"), "no tally of a failed job");
+        assertFailedByTheOutage(
+                "sc",
+                "StoreUnreachable",
+                "the object store",
+                "Once the object store answers, delete this RewriteJob and apply it again: the 1 committed shard is kept");
     }
 
     /**
@@ -386,20 +343,11 @@ class RewriteJobLifecycleTest {
      */
     @Test
     void anOutageWhosePodIsGoneWhenTheWorkerJobEndsStillFailsTheJobModelUnreachable() {
-        moves = new JobControllerMoves(client, NS);
-        model("og-model");
-        client.resource(rewriteJob("og", "og-model", 2)).create();
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("og-plan") != null);
-        moves.plannerSucceeds("og-plan", 2);
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("og-work") != null);
-        moves.shardCommits("og-work", 0, 100);
-        moves.shardFails(
-                "og-work",
-                1,
-                0,
+        oneShardCommittedTheOtherFailedForGoodBy(
+                "og",
                 ExitCodes.MODEL_UNREACHABLE,
                 ShardSummary.Outcome.modelUnreachable,
-                ShardReason.MODEL_UNREACHABLE.code());
+                ShardReason.MODEL_UNREACHABLE);
         // shard 1 failed for good, shard 0 runs on
         moves.workerStatus("og-work", "0", "1", 1);
         RewriteJobStatus recorded = awaitStatus(
@@ -424,16 +372,42 @@ class RewriteJobLifecycleTest {
         await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
         moves.workerStatus("og-work", "0", "1", 0);
         moves.finish("og-work", "Failed", "FailedIndexes");
-        RewriteJobStatus failed = awaitStatus("og", s -> s.getPhase().isTerminal());
+        assertFailedByTheOutage("og", "ModelUnreachable", "the model", null);
+    }
+
+    /** Job {@code name} planned in two shards: shard 0 commits, shard 1 fails for good by an outage's exit. */
+    private void oneShardCommittedTheOtherFailedForGoodBy(
+            String name, int exit, ShardSummary.Outcome outcome, ShardReason reason) {
+        moves = new JobControllerMoves(client, NS);
+        model(name + "-model");
+        client.resource(rewriteJob(name, name + "-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job(name + "-plan") != null);
+        moves.plannerSucceeds(name + "-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job(name + "-work") != null);
+        moves.shardCommits(name + "-work", 0, 100);
+        moves.shardFails(name + "-work", 1, 0, exit, outcome, reason.code());
+    }
+
+    /**
+     * Job {@code name}, whose worker Job ended FailedIndexes with shard 1 failed for good by an outage, fails with the
+     * outage's reason, naming what could not be reached and what committed, and the way to resume when given.
+     */
+    private void assertFailedByTheOutage(String name, String reason, String what, String resume) {
+        RewriteJobStatus failed = awaitStatus(name, s -> s.getPhase().isTerminal());
         var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
         assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
-        assertEquals("ModelUnreachable", condition.getReason());
+        assertEquals(reason, condition.getReason());
         assertTrue(
                 condition
                         .getMessage()
-                        .startsWith("the model could not be reached past every attempt of 1 shard (1 of 2 failed for"
+                        .startsWith(what + " could not be reached past every attempt of 1 shard (1 of 2 failed for"
                                 + " good, 1 of 2 committed)"),
                 condition.getMessage());
+        if (resume != null) {
+            assertTrue(condition.getMessage().contains(resume), condition.getMessage());
+        }
+        assertEquals("1/2", failed.getProgress());
+        assertNull(moves.job(name + "-tally"), "no tally of a failed job");
     }
 
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */

@@ -9,21 +9,18 @@ import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.manifests.JobManifests;
-import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.testing.S3Jobs;
 import io.palimpsest.worker.testing.S3MockServer;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +66,9 @@ class StoreStartTest {
         assertEquals(ExitCodes.STORE_UNREACHABLE, PalimpsestCli.exitCodeOf(failed), String.valueOf(failed));
         assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "stopped at once, not after --max-outage: " + took);
         String message = ErrorLine.of(failed);
-        assertTrue(message.startsWith(job + ":" + lineOf(job, uri) + ": spec." + role + ".uri " + uri + ": "), message);
+        assertTrue(
+                message.startsWith(job + ":" + S3Jobs.lineOf(job, uri) + ": spec." + role + ".uri " + uri + ": "),
+                message);
         assertTrue(message.contains(dead), "the endpoint used: " + message);
         assertTrue(
                 message.contains("the AWS_ENDPOINT_URL_S3 key of spec." + role + ".credentialsSecretRef"),
@@ -205,72 +204,15 @@ class StoreStartTest {
         return "http://localhost:" + S3.getHttpPort();
     }
 
-    private static int lineOf(Path file, String text) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).contains(text)) {
-                return i + 1;
-            }
-        }
-        throw new AssertionError(text + " is not in " + file);
-    }
-
     private void upload(String name) throws IOException {
-        try (Storage corpus = direct().open("s3://corpus/" + name + "/")) {
-            for (String file : new String[] {"a.jsonl", "b.jsonl"}) {
-                StringBuilder lines = new StringBuilder();
-                for (int i = 0; i < 3; i++) {
-                    lines.append("{\"id\":\"")
-                            .append(file)
-                            .append('-')
-                            .append(i)
-                            .append("\",\"text\":\"doc ")
-                            .append(i)
-                            .append("\"}\n");
-                }
-                corpus.put(file, lines.toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
+        S3Jobs.upload(direct(), name, 3);
     }
 
     private Path writeJob(String input, String output) throws IOException {
-        Path file = dir.resolve("job.yaml");
-        Files.writeString(file, """
-                apiVersion: palimpsest.io/v1alpha1
-                kind: RewriterModel
-                metadata:
-                  name: sim
-                spec:
-                  servedModelName: sim
-                  endpoint:
-                    url: http://127.0.0.1:9
-                ---
-                apiVersion: palimpsest.io/v1alpha1
-                kind: RewriteJob
-                metadata:
-                  name: start
-                spec:
-                  modelRef: {name: sim}
-                  input:
-                    uri: %s
-                  output:
-                    uri: %s
-                  sharding:
-                    filesPerShard: 1
-                  recipe:
-                    prompts:
-                      - name: plain
-                        user: "Rewrite the document. <document>{{ text }}</document>"
-                """.formatted(input, output));
-        return file;
+        return S3Jobs.writeJob(dir, "start", input, output);
     }
 
     private static StorageResolver direct() {
-        S3Options options = new S3Options(
-                Optional.of(URI.create(s3Mock())),
-                "us-east-1",
-                true,
-                StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
-        return new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
+        return S3Jobs.direct(s3Mock());
     }
 }
