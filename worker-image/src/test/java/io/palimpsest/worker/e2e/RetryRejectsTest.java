@@ -53,14 +53,7 @@ class RetryRejectsTest {
                 "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
         Path job;
         FileStorage out = new FileStorage(dir.resolve("out"));
-        try (ModelSimServer failing = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .rulesFile(rules)
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer failing = simulator(rules)) {
             job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
             Files.writeString(
                     job,
@@ -195,14 +188,7 @@ class RetryRejectsTest {
                 rules,
                 "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
         Path job;
-        try (ModelSimServer failing = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .rulesFile(rules)
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer failing = simulator(rules)) {
             job = readingDocIdAndBody(
                     JobFiles.write(dir.resolve("job"), in, dir.resolve("out"), failing.baseUrl(), 16));
             assertEquals(
@@ -264,14 +250,7 @@ class RetryRejectsTest {
                     response: "keep_doc()"
                 """);
         Path job;
-        try (ModelSimServer failing = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .rulesFile(rules)
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer failing = simulator(rules)) {
             job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
             Files.writeString(
                     job,
@@ -297,14 +276,7 @@ class RetryRejectsTest {
                     match: 'record number'
                     response: "keep_doc()"
                 """);
-        try (ModelSimServer answering = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .rulesFile(rules)
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer answering = simulator(rules)) {
             CliRun retry = retry(job, "--endpoint", answering.baseUrl());
             assertEquals(0, retry.exit(), retry.text());
         }
@@ -355,6 +327,18 @@ class RetryRejectsTest {
     }
 
     /** read, written, rejected, skipped of a receipt's counts or of tally's totals. */
+    /** The simulator serving "sim" at once, its answers and faults set by the rules file. */
+    private static ModelSimServer simulator(Path rules) throws Exception {
+        return ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0);
+    }
+
     private static List<Long> counts(JsonNode counts) {
         return List.of(
                 counts.path("read").asLong(),
@@ -387,14 +371,7 @@ class RetryRejectsTest {
         Files.writeString(
                 rules,
                 "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
-        try (ModelSimServer failing = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .rulesFile(rules)
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer failing = simulator(rules)) {
             Path job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
             Files.writeString(
                     job,
