@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -11,9 +10,10 @@ import java.util.Set;
 
 /**
  * The model copied instead of rewriting: the share of the output's word trigrams that also occur
- * in the source, at or above the threshold (each Chinese or Japanese character counted as a word). A paraphrase changes enough words that most trigrams
- * differ (the simulator's faithful rewrites stay under 0.5); a copy, or a copy with a word or two
- * changed, stays near 1. Measured on the output's side rather than as Jaccard, so a copied half of
+ * in the source, at or above the threshold (words as {@link TextMeasures} counts them, so each
+ * Chinese or Japanese character is one). A paraphrase changes enough words that most trigrams differ
+ * (the simulator's faithful rewrites stay under 0.5); a copy, or a copy with a word or two changed,
+ * stays near 1. Measured on the output's side rather than as Jaccard, so a copied half of
  * the source (or the source plus a line of chatter) is an echo too.
  */
 public record EchoCheck(double threshold) implements OutputCheck {
@@ -49,49 +49,14 @@ public record EchoCheck(double threshold) implements OutputCheck {
 
     /** Share of {@code output}'s word trigrams found in {@code source}, 0 to 1. */
     public static double similarity(String source, String output) {
-        Set<String> x = trigrams(units(source));
-        Set<String> y = trigrams(units(output));
+        Set<String> x = trigrams(TextMeasures.words(source));
+        Set<String> y = trigrams(TextMeasures.words(output));
         if (x.isEmpty() || y.isEmpty()) {
             return 0;
         }
         int outputSize = y.size();
         y.retainAll(x);
         return (double) y.size() / outputSize;
-    }
-
-    /**
-     * The words, with each Chinese or Japanese character a word of its own: those scripts put no space
-     * between words, so a run of them (a clause, or a whole chunk of text without punctuation) would be
-     * one word, and a copy of fewer than three such runs would have no trigram to compare.
-     */
-    static List<String> units(String text) {
-        List<String> out = new ArrayList<>();
-        for (String word : TextMeasures.words(text)) {
-            int run = 0;
-            for (int i = 0; i < word.length(); ) {
-                int cp = word.codePointAt(i);
-                int next = i + Character.charCount(cp);
-                if (unspaced(cp)) {
-                    if (run < i) {
-                        out.add(word.substring(run, i));
-                    }
-                    out.add(word.substring(i, next));
-                    run = next;
-                }
-                i = next;
-            }
-            if (run < word.length()) {
-                out.add(word.substring(run));
-            }
-        }
-        return out;
-    }
-
-    private static boolean unspaced(int codePoint) {
-        Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
-        return script == Character.UnicodeScript.HAN
-                || script == Character.UnicodeScript.HIRAGANA
-                || script == Character.UnicodeScript.KATAKANA;
     }
 
     private static Set<String> trigrams(List<String> words) {
