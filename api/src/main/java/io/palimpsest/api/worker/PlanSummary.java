@@ -2,6 +2,7 @@ package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 import lombok.Data;
 import lombok.NoArgsConstructor;
 
@@ -24,4 +25,9 @@ public class PlanSummary {
     private Long bytes;
     /** Where the manifest was written. */
     private String manifest;
+    /**
+     * What the recipe may do wrong with some documents (a chunked request over the model's context), as
+     * {@code plan} printed it: the operator tells each by a Warning Event on the RewriteJob. Null when none.
+     */
+    private List<String> warnings;
 }

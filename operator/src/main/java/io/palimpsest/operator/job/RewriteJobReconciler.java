@@ -91,6 +91,10 @@ import java.util.stream.Stream;
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
     private final Clock clock;
+
+    /** The reason of the Warning Event that tells a warning of the planner's summary. */
+    static final String RECIPE_WARNING = "RecipeWarning";
+
     private final ConditionAggregator conditions;
     private final JobSettings settings;
     private final PalimpsestConfig config;
@@ -813,6 +817,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     owned.delete(seen.plannerJob());
                 }
             } else if (action instanceof JobDecider.RecordShardCount a) {
+                // what the recipe may do wrong with some documents, as lint and local tell it: once, with the count
+                for (String warning : seen.planWarnings()) {
+                    PhaseEvents.warning(owned.client(), job, RECIPE_WARNING, warning, clock.instant());
+                }
                 owned.mergePatch(
                         seen.plannerJob(),
                         "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION + "\":\"" + a.shards()

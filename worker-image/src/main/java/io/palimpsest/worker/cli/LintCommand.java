@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.nio.file.NoSuchFileException;
@@ -70,6 +71,14 @@ final class LintCommand implements Callable<Integer> {
                 StorageUris.clusterProblem(uri)
                         .ifPresent(p -> System.err.println("warning: " + job.file() + ":" + job.lineOf(field) + ": "
                                 + field + ": " + p + " (on a cluster the job fails InvalidSpec)"));
+            }
+            // what the recipe may do wrong with some documents: plan, local and the operator tell it too
+            if (result.ok()) {
+                var model = result.modelOf(job.object());
+                for (var w : RecipeCheck.warnings(
+                        spec.getRecipe(), model == null ? null : JobResolver.maxModelLen(model.object()))) {
+                    System.err.println("warning: " + job.file() + ":" + job.lineOf(w.path()) + ": " + w);
+                }
             }
         }
         if (!result.ok()) {

@@ -184,8 +184,10 @@ final class PlanCommand implements Callable<Integer> {
                 .checkingInput((input, listed) -> UnfinishedInputs.refuse(
                         runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
         List<Shard> shards = cut(runtime, planner, fleetWorkers);
+        List<String> warnings;
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards));
+            warnings = warn(RecipeCheck.compile(
+                    runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards)));
         } catch (RecipeCheck.Refused e) {
             throw e.invalidJob();
         }
@@ -242,7 +244,28 @@ final class PlanCommand implements Callable<Integer> {
                 .count());
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
+        summary.setWarnings(warnings.isEmpty() ? null : warnings);
         return summary;
+    }
+
+    /** Longest warning text the summary carries: the termination message holds 4 KiB in all. */
+    static final int WARNINGS_MAX_CHARS = 2800;
+
+    /**
+     * Prints each of the recipe's {@link RecipeCheck#warnings} ({@code plan}, {@code local}, {@code preview});
+     * returns their words, as many as the planner's termination message has room for.
+     */
+    static List<String> warn(List<RecipeCheck.Problem> warnings) {
+        List<String> told = new ArrayList<>();
+        int chars = 0;
+        for (RecipeCheck.Problem w : warnings) {
+            System.err.println("warning: " + w);
+            chars += w.toString().length();
+            if (chars <= WARNINGS_MAX_CHARS) {
+                told.add(w.toString());
+            }
+        }
+        return told;
     }
 
     /**

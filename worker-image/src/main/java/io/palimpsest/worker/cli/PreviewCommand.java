@@ -509,7 +509,8 @@ final class PreviewCommand implements Callable<Integer> {
                 .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())))
                 .toList();
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), PlanCommand.maxModelLen(runtime), documents);
+            PlanCommand.warn(
+                    RecipeCheck.compile(runtime.spec.getRecipe(), PlanCommand.maxModelLen(runtime), documents));
         } catch (RecipeCheck.Refused e) {
             throw e.invalidJob();
         }

@@ -296,6 +296,57 @@ class JobRefusalsTest {
     }
 
     @Test
+    void aChunkedRequestOverTheModelsContextIsWarnedOfByLintAndLocalNamingTheFieldsAndTheFix() throws IOException {
+        // 7600-token chunks, a prompt of some 40 tokens and 1024 for the reply: over 8192 for every full chunk,
+        // though the quickstart's short documents fit; before, nothing compared the sum with the context
+        edit("    postProcess:\n", "    chunking: {mode: segments, maxTokens: 7600}\n    postProcess:\n");
+        String warning = manifests.resolve("job.yaml") + ":33: spec.recipe.prompts[0].sampling.maxTokens: variant wiki:"
+                + " a full-size chunk makes a request of ";
+        String numbers = " + 7600 (chunking.maxTokens) + 1024 (sampling.maxTokens) = ";
+        String fix = "over the model's context (engine.maxModelLen 8192) by ";
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
+        assertTrue(lint.err().contains("warning: " + warning), lint.err());
+        CliRun local = local();
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        for (String err : List.of(lint.err(), local.err())) {
+            assertTrue(err.contains(numbers), err);
+            assertTrue(err.contains(fix), err);
+            assertTrue(err.contains("lower chunking.maxTokens or sampling.maxTokens by "), err);
+            assertTrue(err.contains("spec.recipe.prompts[1].sampling.maxTokens: variant qa:"), err);
+        }
+        // the same words: lint names the file and line before them, local the field alone
+        String words = warning.substring(warning.indexOf("spec.recipe."));
+        assertTrue(local.err().contains("warning: " + words), local.err());
+
+        // chunks that fit with room to spare: no warning
+        edit("maxTokens: 7600}", "maxTokens: 4000}");
+        CliRun fits = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.DONE, fits.exit(), fits.err());
+        assertFalse(fits.err().contains("chunking.maxTokens"), fits.err());
+    }
+
+    @Test
+    void aChunkedRequestOverTheModelsContextWithoutAnyChunkTextIsRefusedByLintAndLocal() throws IOException {
+        // previous chunks keep 7200 tokens and the reply 1024: with the prompt's own, no chunk text fits in 8192
+        edit(
+                "    postProcess:\n",
+                "    chunking: {mode: autoregressive, maxTokens: 500, contextTokens: 7200}\n    postProcess:\n");
+        String expected = manifests.resolve("job.yaml") + ":33: spec.recipe.prompts[0].sampling.maxTokens: variant"
+                + " wiki: the request without any chunk text is already ";
+        String numbers = " + 7200 (chunking.contextTokens) + 1024 (sampling.maxTokens) = ";
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        assertTrue(lint.err().contains(expected), lint.err());
+        assertTrue(lint.err().contains(numbers), lint.err());
+        assertTrue(lint.err().contains("lower sampling.maxTokens or chunking.contextTokens"), lint.err());
+        CliRun local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains(expected), local.err());
+        assertNothingWritten();
+    }
+
+    @Test
     void theExamplesPassLint() {
         // each alone: quickstart and quickstart-cluster are one campaign for two places, same names
         for (String example : List.of(

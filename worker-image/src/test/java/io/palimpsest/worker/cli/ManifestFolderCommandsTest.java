@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.PlanSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
@@ -48,6 +50,30 @@ class ManifestFolderCommandsTest {
         assertTrue(Files.exists(out.resolve("_palimpsest/manifest.jsonl")));
         CliRun tally = CliRun.of("tally", "-f", manifests.toString(), "--termination-log", log);
         assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
+    }
+
+    /**
+     * A chunked request over the model's context: plan prints lint's warning and puts it in its summary, where
+     * the operator reads it for a Warning Event on the RewriteJob.
+     */
+    @Test
+    void planPutsTheRecipesWarningsInItsSummary() throws IOException {
+        Path job = manifests.resolve("job.yaml");
+        Files.writeString(
+                job,
+                Files.readString(job)
+                        .replace(
+                                "    postProcess:\n",
+                                "    chunking: {mode: segments, maxTokens: 7600}\n    postProcess:\n"));
+        String words = "spec.recipe.prompts[0].sampling.maxTokens: variant wiki: a full-size chunk makes a request of ";
+        Path log = tmp.resolve("termination-log");
+        CliRun plan = CliRun.of("plan", "-f", manifests.toString(), "--termination-log", log.toString());
+        assertEquals(ExitCodes.DONE, plan.exit(), plan.err());
+        assertTrue(plan.err().contains("warning: " + words), plan.err());
+        PlanSummary summary = new ObjectMapper().readValue(Files.readString(log), PlanSummary.class);
+        assertEquals(2, summary.getWarnings().size(), summary.toString());
+        assertTrue(summary.getWarnings().get(0).startsWith(words), summary.toString());
+        assertTrue(plan.err().contains("warning: " + summary.getWarnings().get(1)), plan.err());
     }
 
     /**

@@ -205,6 +205,24 @@ public record Observation(
     }
 
     /**
+     * The warnings of the planner's summary ({@link PlanSummary#getWarnings}): what the recipe may do wrong
+     * with some documents, as {@code palimpsest lint} and {@code local} tell it. Read while the shard count
+     * is not yet recorded on the planner Job, so each is told once; empty otherwise.
+     */
+    public List<String> planWarnings() {
+        if (!plannedShardsUnrecorded) {
+            return List.of();
+        }
+        return podsOf(pods, RewriteJobNames.ROLE_PLAN).stream()
+                .map(p -> ClusterReadings.message(p, PlanSummary.class))
+                .flatMap(Optional::stream)
+                .map(PlanSummary::getWarnings)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(List.of());
+    }
+
+    /**
      * What the job waits for before it makes anything: the objects under its names that are not its
      * own, each with its controller; null when there are none.
      */

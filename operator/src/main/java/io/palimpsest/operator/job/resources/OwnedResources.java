@@ -36,6 +36,11 @@ public final class OwnedResources {
      * again gives the same answer, so the reconcile turns this into the job's end with the server's
      * message instead of retrying it forever.
      */
+    /** The client the objects are made with: the Events told about them go through it too. */
+    public KubernetesClient client() {
+        return client;
+    }
+
     public static final class Rejected extends RuntimeException {
         private final JobReason reason;
 

@@ -150,6 +150,7 @@ public final class RecipeCheck {
             }
         }
         out.addAll(RecipeLimits.problems(recipe, maxModelLen));
+        out.addAll(ContextBudget.check(recipe, maxModelLen, renderer, tokens).problems());
         if (out.isEmpty()) {
             // whatever else the engine refuses (a route naming no variant, a server tokenizer without a server)
             try {
@@ -175,6 +176,23 @@ public final class RecipeCheck {
             out.add(problem(where, e));
             return false;
         }
+    }
+
+    /**
+     * What the recipe may do wrong, though not with every document: a chunked variant whose full-size
+     * request is over the model's context ({@link ContextBudget}). Told as a warning by {@code lint},
+     * {@code local}, {@code plan} and {@code preview}, and by the operator as a Warning Event from the
+     * planner's summary, each with these words.
+     *
+     * @param maxModelLen the context length of the job's model, null when unknown (then there is none)
+     */
+    public static List<Problem> warnings(Recipe recipe, Integer maxModelLen) {
+        if (recipe == null || maxModelLen == null) {
+            return List.of();
+        }
+        TokenCounter tokens = TokenCounters.forRecipe(recipe, Optional.of(BpeTokenCounter.instance()));
+        return ContextBudget.check(recipe, maxModelLen, new PromptRenderer(), tokens)
+                .warnings();
     }
 
     /**
@@ -306,9 +324,10 @@ public final class RecipeCheck {
      * @param maxModelLen the context length of the job's model, null when unknown
      * @param documents the first documents of the plan (at most {@link #SAMPLE} are used); empty when none
      *                  could be read
+     * @return the {@link #warnings}, for the caller to tell
      * @throws Refused naming every problem, each with its field
      */
-    public static void compile(Recipe recipe, Integer maxModelLen, List<SourceDocument> documents) {
+    public static List<Problem> compile(Recipe recipe, Integer maxModelLen, List<SourceDocument> documents) {
         List<Problem> problems = problems(recipe, maxModelLen);
         if (problems.isEmpty() && !documents.isEmpty()) {
             problems = probe(recipe, documents.subList(0, Math.min(SAMPLE, documents.size())));
@@ -316,6 +335,7 @@ public final class RecipeCheck {
         if (!problems.isEmpty()) {
             throw new Refused(problems);
         }
+        return warnings(recipe, maxModelLen);
     }
 
     /** The recipe refused by {@link #compile}: every problem, each on its field. */

@@ -433,6 +433,52 @@ class RecipeCheckTest {
     }
 
     @Test
+    void aChunkedRequestOverTheModelsContextIsWarnedOfNamingWhatToLowerAndOnlyWhenTheModelIsKnown() {
+        String segments = """
+                chunking: {mode: segments, maxTokens: 3000}
+                prompts:
+                  - {name: whole, user: "{{ text }}", sampling: {maxTokens: 1500}}
+                  - {name: bounded, user: "{{ text }}", maxInputTokens: 2000, sampling: {maxTokens: 1500}}
+                """;
+        assertEquals(List.of(), RecipeCheck.warnings(RecipeYaml.parse(segments), null));
+        assertEquals(List.of(), problems(segments, 3400));
+        List<String> found = RecipeCheck.warnings(RecipeYaml.parse(segments), 3400).stream()
+                .map(RecipeCheck.Problem::toString)
+                .toList();
+        assertEquals(2, found.size(), found.toString());
+        assertTrue(
+                found.get(0).startsWith("spec.recipe.prompts[0].sampling.maxTokens: variant whole: a full-size chunk"),
+                found.toString());
+        assertTrue(
+                found.get(0).contains("+ 3000 (chunking.maxTokens) + 1500 (sampling.maxTokens) = "), found.toString());
+        assertTrue(found.get(0).contains("lower chunking.maxTokens or sampling.maxTokens by "), found.toString());
+        // maxInputTokens bounds the whole input: that is the field to lower
+        assertTrue(
+                found.get(1)
+                                .contains(
+                                        "a request of 2000 (prompts[1].maxInputTokens) + 1500 (sampling.maxTokens) = 3500"
+                                                + " tokens, over the model's context (engine.maxModelLen 3400) by 100")
+                        && found.get(1).contains("lower prompts[1].maxInputTokens or sampling.maxTokens"),
+                found.toString());
+        assertEquals(1, RecipeCheck.warnings(RecipeYaml.parse(segments), 3600).size(), "2000 + 1500 fits 3600");
+
+        // autoregressive without contextTokens: contextChunks previous replies of up to sampling.maxTokens each
+        String previous = """
+                chunking: {mode: autoregressive, maxTokens: 1000, contextChunks: 2}
+                prompts: [{name: v, user: "{{ previous | join(' ') }} {{ text }}", sampling: {maxTokens: 1000}}]
+                """;
+        List<RecipeCheck.Problem> context = RecipeCheck.warnings(RecipeYaml.parse(previous), 3900);
+        assertEquals(1, context.size(), context.toString());
+        assertTrue(
+                context.get(0)
+                        .message()
+                        .contains("+ 2000 (chunking.contextChunks 2 previous replies of up to 1000"
+                                + " tokens) + 1000 (chunking.maxTokens) + 1000 (sampling.maxTokens)"),
+                context.toString());
+        assertEquals(List.of(), RecipeCheck.warnings(RecipeYaml.parse(previous), 8192));
+    }
+
+    @Test
     void aConditionThatCannotBeEvaluatedOnADocumentRejectsItNamingTheError() {
         String yaml = """
                 routes:
