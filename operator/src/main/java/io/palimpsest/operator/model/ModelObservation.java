@@ -29,35 +29,7 @@ public record ModelObservation(
         String namespace,
         String rollout) {
 
-    /** An observation of a Deployment that runs its current pod template on every replica. */
-    public ModelObservation(
-            boolean external,
-            EndpointHealth endpointHealth,
-            WeightsState weights,
-            int replicas,
-            int readyReplicas,
-            int desiredReplicas,
-            boolean rolloutStuck,
-            String problem,
-            ModelPodsNotStarting notStarting,
-            String downloadJob,
-            String namespace) {
-        this(
-                external,
-                endpointHealth,
-                weights,
-                replicas,
-                readyReplicas,
-                desiredReplicas,
-                rolloutStuck,
-                problem,
-                notStarting,
-                downloadJob,
-                namespace,
-                null);
-    }
-
-    /** An observation in which every pod starts, with no download Job named. */
+    /** An observation in which every pod starts, with no download Job named, and no rollout under way. */
     public ModelObservation(
             boolean external,
             EndpointHealth endpointHealth,
@@ -76,6 +48,7 @@ public record ModelObservation(
                 desiredReplicas,
                 rolloutStuck,
                 problem,
+                null,
                 null,
                 null,
                 null);

@@ -111,7 +111,18 @@ class ModelStatusDeciderTest {
     @Test
     void aFailedDownloadNamesTheJobToDeleteToRunItAgain() {
         ModelStatusDecider.Decision d = ModelStatusDecider.decide(new ModelObservation(
-                false, null, WeightsState.Failed, 0, 0, 1, false, null, null, "mistral-download-1a2b3c4d", "models"));
+                false,
+                null,
+                WeightsState.Failed,
+                0,
+                0,
+                1,
+                false,
+                null,
+                null,
+                "mistral-download-1a2b3c4d",
+                "models",
+                null));
         assertEquals(ModelReason.WeightDownloadFailed, d.degraded().reason());
         String message = d.degraded().message();
         assertTrue(message.startsWith("the weight download Job mistral-download-1a2b3c4d failed"), message);
