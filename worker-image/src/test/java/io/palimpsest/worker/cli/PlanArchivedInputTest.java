@@ -68,7 +68,7 @@ class PlanArchivedInputTest {
             Path secret = Files.createDirectories(dir.resolve("secret"));
             Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
             Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
-            Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), "http://localhost:" + proxy.port());
+            Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), proxy.endpoint());
             WorkerEnvironment environment = new WorkerEnvironment(Map.of(
                     "PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
                     "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString()));
@@ -147,7 +147,7 @@ class PlanArchivedInputTest {
         Path secret = Files.createDirectories(dir.resolve("secret"));
         Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
         Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
-        Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), "http://localhost:" + proxy.port());
+        Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), proxy.endpoint());
         return new WorkerEnvironment(Map.of(
                 "PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
                 "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString()));

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An HTTP proxy in front of an S3 endpoint that can be switched, for a while, to behave like an
- * object store that is down: refusing connections (nothing listens on its port), answering every
+ * object store that is down: resetting every connection before it reads a request (the client gets no answer at all,
+ * as from a port nothing listens on; the proxy keeps its port, so that no server another test starts meanwhile is
+ * given it and answers for the store), answering every
  * request 503 SlowDown, or 403 AccessDenied (a store that is up but refuses the credentials); or
  * answer one path 403 with a chosen code (an archived object's InvalidObjectState). It
  * can also lose the answer to one request after the store has carried it out, as a connection
@@ -45,8 +47,7 @@ public final class OutageProxy implements AutoCloseable {
     private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PASS);
     private final AtomicInteger refusals = new AtomicInteger();
     private final AtomicReference<LostAnswer> lose = new AtomicReference<>();
-    private volatile ServerSocket server;
-    private volatile boolean closed;
+    private final ServerSocket server;
 
     /** "METHOD /path" of the requests answered 409 ConditionalRequestConflict. */
     private final java.util.Set<String> conflicting = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -80,7 +81,7 @@ public final class OutageProxy implements AutoCloseable {
 
     public OutageProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
-        this.server = listen(0);
+        this.server = listen();
         this.port = server.getLocalPort();
         accept(server);
     }
@@ -89,27 +90,29 @@ public final class OutageProxy implements AutoCloseable {
         return port;
     }
 
-    /** Requests answered 503 or 403 so far (refused connections never reach the proxy). */
+    /**
+     * Where clients reach the proxy: its IPv4 loopback address, where it listens, never {@code localhost}, which can
+     * also resolve to {@code ::1}, where another test's server may listen on the same port number.
+     */
+    public String endpoint() {
+        return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port;
+    }
+
+    /** Requests answered 503 or 403 so far (connections reset in {@link Mode#REFUSE} are not counted). */
     int refusals() {
         return refusals.get();
     }
 
     /** Behaves as {@code down} for {@code duration}, then passes requests again. */
-    synchronized void down(Mode down, Duration duration) throws IOException {
-        switchTo(down);
+    void down(Mode down, Duration duration) {
+        mode.set(down);
         CompletableFuture.delayedExecutor(duration.toMillis(), TimeUnit.MILLISECONDS)
-                .execute(() -> {
-                    try {
-                        switchTo(Mode.PASS);
-                    } catch (IOException e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
+                .execute(() -> mode.set(Mode.PASS));
     }
 
     /** Passes requests again, now. */
-    void up() throws IOException {
-        switchTo(Mode.PASS);
+    void up() {
+        mode.set(Mode.PASS);
     }
 
     /**
@@ -183,20 +186,9 @@ public final class OutageProxy implements AutoCloseable {
         conflicting.add(method + " " + path);
     }
 
-    private synchronized void switchTo(Mode next) throws IOException {
-        Mode before = mode.getAndSet(next);
-        if (next == Mode.REFUSE && before != Mode.REFUSE) {
-            server.close();
-        } else if (next != Mode.REFUSE && before == Mode.REFUSE && !closed) {
-            server = listen(port);
-            accept(server);
-        }
-    }
-
-    private static ServerSocket listen(int port) throws IOException {
+    private static ServerSocket listen() throws IOException {
         ServerSocket socket = new ServerSocket();
-        socket.setReuseAddress(true);
-        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         return socket;
     }
 
@@ -206,6 +198,10 @@ public final class OutageProxy implements AutoCloseable {
                     while (!listening.isClosed()) {
                         try {
                             Socket client = listening.accept();
+                            if (mode.get() == Mode.REFUSE) {
+                                reset(client);
+                                continue;
+                            }
                             Thread handler = new Thread(() -> relay(client), "outage-proxy-conn");
                             handler.setDaemon(true);
                             handler.start();
@@ -217,6 +213,15 @@ public final class OutageProxy implements AutoCloseable {
                 "outage-proxy");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** Drops a connection with a reset before reading anything: the client gets no answer at all. */
+    private static void reset(Socket client) {
+        try (client) {
+            client.setSoLinger(true, 0);
+        } catch (IOException alreadyGone) {
+            // the client gave up first: it got no answer either way
+        }
     }
 
     private void relay(Socket client) {
@@ -361,8 +366,7 @@ public final class OutageProxy implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        closed = true;
+    public void close() throws IOException {
         server.close();
     }
 }

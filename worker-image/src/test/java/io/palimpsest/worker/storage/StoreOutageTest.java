@@ -93,7 +93,7 @@ class StoreOutageTest {
 
     @BeforeAll
     static void connect() {
-        directClient = StorageResolver.s3Client(options(S3.getHttpPort()));
+        directClient = StorageResolver.s3Client(options("http://localhost:" + S3.getHttpPort()));
     }
 
     @AfterAll
@@ -366,7 +366,7 @@ class StoreOutageTest {
         upload(name);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
             StorageResolver resolver =
-                    new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options(proxy.port()));
+                    new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options(proxy.endpoint()));
             proxy.denyOnly("HEAD", "/corpus/" + name);
             InputRoot root = resolver.openInput("s3://corpus/" + name);
             try (Storage storage = root.storage()) {
@@ -695,8 +695,6 @@ class StoreOutageTest {
                         }
                         Thread.sleep(after.toMillis());
                         proxy.up();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -755,7 +753,7 @@ class StoreOutageTest {
 
     private static S3Storage throughProxy(OutageProxy proxy, String bucket, String prefix, Duration maxOutage) {
         return new S3Storage(
-                StorageResolver.s3Client(options(proxy.port())),
+                StorageResolver.s3Client(options(proxy.endpoint())),
                 bucket,
                 prefix,
                 Duration.ofMillis(5),
@@ -763,9 +761,9 @@ class StoreOutageTest {
                 FIRST_PROBE);
     }
 
-    private static S3Options options(int port) {
+    private static S3Options options(String endpoint) {
         return new S3Options(
-                Optional.of(URI.create("http://localhost:" + port)),
+                Optional.of(URI.create(endpoint)),
                 "us-east-1",
                 true,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));

@@ -38,7 +38,7 @@ class StoreStartCheckTest {
                 StoreUnavailableException failed = assertThrows(StoreUnavailableException.class, () -> out.list(""));
 
                 assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(Duration.ofSeconds(20)) < 0);
-                assertTrue(failed.getMessage().contains("http://localhost:" + proxy.port()), failed.getMessage());
+                assertTrue(failed.getMessage().contains(proxy.endpoint()), failed.getMessage());
             }
         }
     }
@@ -70,7 +70,7 @@ class StoreStartCheckTest {
 
     private static S3Storage throughProxy(OutageProxy proxy, String bucket, String prefix, StoreStartCheck check) {
         S3Options options = new S3Options(
-                Optional.of(URI.create("http://localhost:" + proxy.port())),
+                Optional.of(URI.create(proxy.endpoint())),
                 "us-east-1",
                 true,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
