@@ -128,7 +128,13 @@ class JobAsKubectlShowsItTest {
         List<Event> events = events("orphan");
         assertEquals(1, events.size(), reasons("orphan"));
         assertEquals("ModelNotFound", events.get(0).getReason());
-        assertTrue(events.get(0).getMessage().contains("absent"), events.get(0).getMessage());
+        // the field to fix, and what fixes it
+        assertTrue(
+                events.get(0).getMessage().contains("spec.modelRef.name: RewriterModel 'absent' not found"),
+                events.get(0).getMessage());
+        assertTrue(
+                events.get(0).getMessage().contains("once the model is created"),
+                events.get(0).getMessage());
     }
 
     /**
