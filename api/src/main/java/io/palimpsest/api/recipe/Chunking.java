@@ -31,16 +31,17 @@ public class Chunking {
     }
 
     @Default("none")
-    @JsonPropertyDescription("none, segments or autoregressive.")
+    @JsonPropertyDescription("none (the default), segments or autoregressive.")
     private Mode mode = Mode.none;
 
     @Min(16)
-    @JsonPropertyDescription("Token budget of one chunk, prompt overhead already subtracted.")
+    @JsonPropertyDescription(
+            "Token budget of one chunk, at least 16, prompt overhead already subtracted; unset = no budget.")
     @Max(Integer.MAX_VALUE)
     private Integer maxTokens;
 
     @Default("newline")
-    @JsonPropertyDescription("Where a document may be cut: newline or sentence.")
+    @JsonPropertyDescription("Where a document may be cut: newline (the default) or sentence.")
     private SplitOn splitOn = SplitOn.newline;
 
     @Min(0)
@@ -55,7 +56,7 @@ public class Chunking {
 
     @Min(0)
     @Default("1")
-    @JsonPropertyDescription("autoregressive: how many previous rewritten chunks go into the context.")
+    @JsonPropertyDescription("autoregressive: how many previous rewritten chunks go into the context; default 1.")
     @Max(Integer.MAX_VALUE)
     private Integer contextChunks;
 

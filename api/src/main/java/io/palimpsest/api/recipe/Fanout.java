@@ -22,11 +22,11 @@ public class Fanout {
 
     @Default("all")
     @JsonPropertyDescription(
-            "all: every selected variant; randomK: k of them uniformly; weighted: k of them by weight.")
+            "all (the default): every selected variant; randomK: k of them uniformly; weighted: k of them by weight.")
     private Mode mode = Mode.all;
 
     @Min(1)
-    @JsonPropertyDescription("Variants per document for randomK and weighted.")
+    @JsonPropertyDescription("Variants per document for randomK and weighted, at least 1.")
     @Max(Integer.MAX_VALUE)
     private Integer k;
 

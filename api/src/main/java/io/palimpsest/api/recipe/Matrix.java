@@ -27,7 +27,7 @@ public class Matrix {
 
     @Min(1)
     @JsonPropertyDescription(
-            "Use at most this many combinations per document (the first ones, or a seeded sample of fixed ones).")
+            "Use at most this many combinations per document, at least 1 (the first ones, or a seeded sample of fixed ones).")
     @Max(Integer.MAX_VALUE)
     private Integer limit;
 }

@@ -48,13 +48,13 @@ public class PostStep {
     private String language;
 
     @Min(1)
-    @JsonPropertyDescription("appendToOriginal: at most this many pairs; fewer for short documents.")
+    @JsonPropertyDescription("appendToOriginal: at most this many pairs, at least 1; fewer for short documents.")
     @Max(Integer.MAX_VALUE)
     private Integer k;
 
     @Min(1)
     @JsonPropertyDescription(
-            "appendToOriginal: one pair per this many source tokens (the number kept grows with length).")
+            "appendToOriginal: one pair per this many source tokens, at least 1 (the number kept grows with length).")
     @Max(Integer.MAX_VALUE)
     private Integer tokensPerItem;
 

@@ -50,7 +50,8 @@ public class PromptTemplate {
     private Sampling sampling;
 
     @Min(1)
-    @JsonPropertyDescription("Documents or chunks with more input tokens are skipped with reason input_too_long.")
+    @JsonPropertyDescription(
+            "Most input tokens of a document or chunk, at least 1; longer ones are skipped with reason input_too_long.")
     @Max(Integer.MAX_VALUE)
     private Integer maxInputTokens;
 

@@ -25,7 +25,7 @@ public class PromptVariant extends PromptTemplate {
     private String name;
 
     @Min(0)
-    @JsonPropertyDescription("Relative weight for fanout.mode weighted.")
+    @JsonPropertyDescription("Relative weight for fanout.mode weighted: above 0, default 1.")
     private Double weight;
 
     @Size(max = 16)

@@ -29,7 +29,7 @@ import lombok.NoArgsConstructor;
 public class Recipe {
     @Default("rewrite")
     @JsonPropertyDescription(
-            "rewrite: the model writes text; program: the model writes edit calls that a safe executor applies (ProX).")
+            "rewrite (the default): the model writes text; program: the model writes edit calls that a safe executor applies (ProX).")
     private RecipeMode mode = RecipeMode.rewrite;
 
     @JsonPropertyDescription("How tokens are counted for budgets and chunking.")

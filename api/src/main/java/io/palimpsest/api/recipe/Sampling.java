@@ -20,12 +20,12 @@ public class Sampling {
 
     @Min(0.01)
     @Max(1)
-    @JsonPropertyDescription("Nucleus sampling mass, above 0 and at most 1.")
+    @JsonPropertyDescription("Nucleus sampling mass, 0.01 to 1.")
     private Double topP;
 
     @Min(1)
     @Max(131072)
-    @JsonPropertyDescription("Cap on generated tokens; outputs that reach it are treated as truncated.")
+    @JsonPropertyDescription("Cap on generated tokens, 1 to 131072; outputs that reach it are treated as truncated.")
     private Integer maxTokens;
 
     @Size(max = 16)

@@ -17,6 +17,6 @@ public class Tokenizer {
 
     @Default("estimate")
     @JsonPropertyDescription(
-            "estimate: a fast local BPE count; server: ask the model server's /tokenize (exact, slower).")
+            "estimate (the default): a fast local BPE count; server: ask the model server's /tokenize (exact, slower).")
     private Mode mode = Mode.estimate;
 }

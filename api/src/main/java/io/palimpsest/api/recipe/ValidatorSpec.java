@@ -74,13 +74,13 @@ public class ValidatorSpec {
     @Min(0)
     @Max(1)
     @JsonPropertyDescription(
-            "facts: least share of the source's facts (numbers, dates, names, key noun phrases) the output must keep (default 0.9).")
+            "facts: least share of the source's facts (numbers, dates, names, key noun phrases) the output must keep, 0 to 1 (default 0.9).")
     private Double minRecall;
 
     @Min(0)
     @Max(1)
     @JsonPropertyDescription(
-            "facts: least share of the output's numbers, dates and names that must be in the source (default 0.9); the rest are changed or invented.")
+            "facts: least share of the output's numbers, dates and names that must be in the source, 0 to 1 (default 0.9); the rest are changed or invented.")
     private Double minPrecision;
 
     @JsonPropertyDescription("judge: the scoring call; its reply must hold a score, read with scorePattern.")

@@ -109,7 +109,7 @@ public class RewriteJobSpec {
 
     @Default("false")
     @JsonPropertyDescription(
-            "Pause the campaign: running workers stop, committed shards stay; set back to false to resume.")
+            "Pause the campaign: running workers stop, committed shards stay; set back to false to resume. Default false.")
     private Boolean suspend;
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -157,17 +157,17 @@ public class RewriteJobSpec {
         private String uri;
 
         @Default("auto")
-        @JsonPropertyDescription("auto (by extension), jsonl, jsonl.gz, jsonl.zst or parquet.")
+        @JsonPropertyDescription("auto (by extension; the default), jsonl, jsonl.gz, jsonl.zst or parquet.")
         private InputFormat format;
 
         @Default("text")
         @Size(min = 1, max = 256)
-        @JsonPropertyDescription("Field holding the document text.")
+        @JsonPropertyDescription("Field holding the document text; default \"text\".")
         private String textField;
 
         @Default("id")
         @Size(min = 1, max = 256)
-        @JsonPropertyDescription("Field holding the document id; missing ids become file:line.")
+        @JsonPropertyDescription("Field holding the document id (default \"id\"); missing ids become file:line.")
         private String idField;
 
         @Size(max = 64)
@@ -186,7 +186,8 @@ public class RewriteJobSpec {
         private SecretRef credentialsSecretRef;
 
         @Min(1)
-        @JsonPropertyDescription("Read at most this many documents in all (for trials).")
+        @JsonPropertyDescription(
+                "Read at most this many documents in all, at least 1 (for trials); unset = the whole input.")
         private Long limit;
     }
 
@@ -209,11 +210,11 @@ public class RewriteJobSpec {
         private String uri;
 
         @Default("zstd")
-        @JsonPropertyDescription("zstd, gzip or none.")
+        @JsonPropertyDescription("zstd (the default), gzip or none.")
         private Compression compression;
 
         @Default("false")
-        @JsonPropertyDescription("Also write the source text into each output record (field `source`).")
+        @JsonPropertyDescription("Also write the source text into each output record (field `source`); default false.")
         private Boolean keepOriginal;
 
         @JsonPropertyDescription("Secret with storage credentials (for s3://).")
@@ -228,13 +229,13 @@ public class RewriteJobSpec {
             message = "set at most one of sharding.filesPerShard and sharding.targetShardBytes")
     public static class Sharding {
         @Min(1)
-        @JsonPropertyDescription("Whole input files per shard.")
+        @JsonPropertyDescription("Whole input files per shard, at least 1.")
         @Max(Integer.MAX_VALUE)
         private Integer filesPerShard;
 
         @Min(1024)
         @JsonPropertyDescription(
-                "Bytes of input per shard (default 256 MiB): whole files are packed up to this size; a larger file is a shard of its own.")
+                "Bytes of input per shard, at least 1024 (default 256 MiB): whole files are packed up to this size; a larger file is a shard of its own.")
         private Long targetShardBytes;
     }
 
@@ -245,25 +246,28 @@ public class RewriteJobSpec {
         @ValidationRule(
                 value = "type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'",
                 message = "workers.parallelism must be 'auto' or a number from 1 to 2147483647")
-        @JsonPropertyDescription("Worker pods at once: 'auto' follows the model's capacity, or a number.")
+        @JsonPropertyDescription(
+                "Worker pods at once: 'auto' (the default) follows the model's capacity, or a number, at least 1.")
         private IntOrString parallelism;
 
         @ValidationRule(
                 value = "type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
                 message = "workers.concurrencyPerWorker must be 'auto' or a number from 1 to 4096")
-        @JsonPropertyDescription("Requests in flight per worker: 'auto' adapts to the server, or a fixed cap.")
+        @JsonPropertyDescription(
+                "Requests in flight per worker: 'auto' (the default) adapts to the server, or a fixed cap from 1 to 4096.")
         private IntOrString concurrencyPerWorker;
 
         @Min(1)
         @Max(1000)
         @Default("1")
-        @JsonPropertyDescription("Share of a model used by several jobs, relative to the other jobs' weights.")
+        @JsonPropertyDescription(
+                "Share of a model used by several jobs, relative to the other jobs' weights: 1 to 1000, default 1.")
         private Integer weight;
 
         @Min(1)
         @Max(86400)
         @JsonPropertyDescription(
-                "Deadline of one model request, in seconds. Default: 60 + the recipe's largest maxTokens / 10"
+                "Deadline of one model request, in seconds, 1 to 86400. Default: 60 + the recipe's largest maxTokens / 10"
                         + " (4096 when unset), enough for a long generation on a loaded server.")
         private Integer requestTimeoutSeconds;
 
@@ -297,7 +301,7 @@ public class RewriteJobSpec {
         @Max(100)
         @Default("3")
         @JsonPropertyDescription(
-                "Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count. Taken when the worker Job is created (its backoffLimitPerIndex cannot change): a later edit applies to new RewriteJobs and is named in the SpecApplied condition.")
+                "Attempts per shard (backoffLimitPerIndex + 1), 1 to 100, default 3; preemptions do not count. Taken when the worker Job is created (its backoffLimitPerIndex cannot change): a later edit applies to new RewriteJobs and is named in the SpecApplied condition.")
         private Integer attemptsPerShard;
 
         @Min(0)
@@ -314,15 +318,16 @@ public class RewriteJobSpec {
         @Min(1)
         @Max(100000)
         @Default("200")
-        @JsonPropertyDescription("Documents to draw, spread over the shards.")
+        @JsonPropertyDescription("Documents to draw, spread over the shards: 1 to 100000, default 200.")
         private Integer sample;
 
         @Default("1")
-        @JsonPropertyDescription("The same seed over the same input draws the same documents.")
+        @JsonPropertyDescription("The same seed over the same input draws the same documents; default 1.")
         private Long seed;
 
         @Min(0)
-        @JsonPropertyDescription("Price of one GPU-hour, for status.estimate.cost; without it there is no cost.")
+        @JsonPropertyDescription(
+                "Price of one GPU-hour, 0 or more, in the currency status.estimate.cost is then given in; without it there is no cost.")
         private Double gpuHourPrice;
     }
 }

@@ -142,7 +142,7 @@ public class RewriterModelSpec {
     public static class Cache {
         @Default("100Gi")
         @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
-        @JsonPropertyDescription("Size of the cache PVC when it is made. Fixed once the claim exists: "
+        @JsonPropertyDescription("Size of the cache PVC when it is made; default 100Gi. Fixed once the claim exists: "
                 + "the operator never resizes it (grow the claim itself where its class allows expansion).")
         private String size;
 
@@ -180,11 +180,12 @@ public class RewriterModelSpec {
         @Max(64)
         @Default("1")
         @JsonPropertyDescription(
-                "--tensor-parallel-size; also the number of GPUs per replica unless resources.gpus says otherwise.")
+                "--tensor-parallel-size, 1 to 64, default 1; also the number of GPUs per replica unless resources.gpus says otherwise.")
         private Integer tensorParallelSize;
 
         @Min(128)
-        @JsonPropertyDescription("--max-model-len: context length in tokens.")
+        @JsonPropertyDescription(
+                "--max-model-len: context length in tokens, at least 128; unset = what the model's config says.")
         @Max(Integer.MAX_VALUE)
         private Integer maxModelLen;
 
@@ -196,16 +197,18 @@ public class RewriterModelSpec {
         @Min(1)
         @Max(4096)
         @Default("256")
-        @JsonPropertyDescription("--max-num-seqs: sequences in one batch; the autoscaler's unit of capacity.")
+        @JsonPropertyDescription(
+                "--max-num-seqs: sequences in one batch, 1 to 4096, default 256; the autoscaler's unit of capacity.")
         private Integer maxNumSeqs;
 
         @Min(1)
-        @JsonPropertyDescription("--max-num-batched-tokens.")
+        @JsonPropertyDescription(
+                "--max-num-batched-tokens: tokens in one engine step, at least 1; unset = vLLM's own choice.")
         @Max(Integer.MAX_VALUE)
         private Integer maxNumBatchedTokens;
 
         @Default("true")
-        @JsonPropertyDescription("--enable-prefix-caching; shared prompt prefixes are computed once.")
+        @JsonPropertyDescription("--enable-prefix-caching; shared prompt prefixes are computed once. Default true.")
         private Boolean enablePrefixCaching;
 
         @Size(max = 64)
@@ -223,11 +226,11 @@ public class RewriterModelSpec {
     public static class ModelResources {
         @Min(0)
         @Max(64)
-        @JsonPropertyDescription("GPUs per replica; defaults to engine.tensorParallelSize.")
+        @JsonPropertyDescription("GPUs per replica, 0 to 64; defaults to engine.tensorParallelSize.")
         private Integer gpus;
 
         @Default("nvidia.com/gpu")
-        @JsonPropertyDescription("Extended resource name of the GPUs.")
+        @JsonPropertyDescription("Extended resource name of the GPUs; default nvidia.com/gpu.")
         private String gpuResourceName;
 
         @Pattern("^[0-9]+(\\.[0-9]+)?m?$")
@@ -240,7 +243,8 @@ public class RewriterModelSpec {
 
         @Default("16Gi")
         @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
-        @JsonPropertyDescription("Size of the /dev/shm memory volume (tensor parallel workers talk through it).")
+        @JsonPropertyDescription(
+                "Size of the /dev/shm memory volume (tensor parallel workers talk through it); default 16Gi.")
         private String shmSize;
     }
 
@@ -254,13 +258,13 @@ public class RewriterModelSpec {
         @Min(0)
         @Max(1000)
         @Default("0")
-        @JsonPropertyDescription("Fewest replicas; 0 lets the model scale to zero when idle.")
+        @JsonPropertyDescription("Fewest replicas, 0 to 1000, default 0; 0 lets the model scale to zero when idle.")
         private Integer min;
 
         @Min(1)
         @Max(1000)
         @Default("1")
-        @JsonPropertyDescription("Most replicas.")
+        @JsonPropertyDescription("Most replicas, 1 to 1000, default 1.")
         private Integer max;
     }
 
@@ -275,38 +279,39 @@ public class RewriterModelSpec {
     public static class Autoscaling {
         @Default("queue")
         @JsonPropertyDescription(
-                "queue: the operator scales on the larger of the vLLM queue it scrapes and the backlog of the bound RewriteJobs (shards left x what their workers keep in flight); keda: render a KEDA ScaledObject on the queue metric.")
+                "queue (the default): the operator scales on the larger of the vLLM queue it scrapes and the backlog of the bound RewriteJobs (shards left x what their workers keep in flight); keda: render a KEDA ScaledObject on the queue metric.")
         private AutoscalingMode mode;
 
         @Min(0)
         @Default("16")
-        @JsonPropertyDescription("Waiting requests tolerated per replica on top of a full batch.")
+        @JsonPropertyDescription("Waiting requests tolerated per replica on top of a full batch; default 16.")
         @Max(Integer.MAX_VALUE)
         private Integer targetWaitingPerReplica;
 
         @Min(0)
         @Max(3600)
         @Default("0")
-        @JsonPropertyDescription("Seconds a higher recommendation must hold before scaling up.")
+        @JsonPropertyDescription("Seconds a higher recommendation must hold before scaling up, 0 to 3600; default 0.")
         private Integer scaleUpStabilizationSeconds;
 
         @Min(0)
         @Max(86400)
         @Default("300")
-        @JsonPropertyDescription("Scale down only to the highest recommendation of this many past seconds.")
+        @JsonPropertyDescription(
+                "Scale down only to the highest recommendation of this many past seconds, 0 to 86400; default 300.")
         private Integer scaleDownStabilizationSeconds;
 
         @Min(0)
         @Default("600")
         @JsonPropertyDescription(
-                "Seconds with no work before scaling to replicas.min, counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
+                "Seconds with no work before scaling to replicas.min (default 600), counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
         @Max(Integer.MAX_VALUE)
         private Integer idleToZeroSeconds;
 
         @Min(1)
         @Max(3600)
         @Default("15")
-        @JsonPropertyDescription("Seconds between metric scrapes.")
+        @JsonPropertyDescription("Seconds between metric scrapes, 1 to 3600; default 15.")
         private Integer periodSeconds;
     }
 

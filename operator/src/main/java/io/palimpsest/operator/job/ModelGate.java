@@ -34,7 +34,7 @@ public final class ModelGate {
         if (model == null) {
             return new Verdict(
                     ModelState.NOT_FOUND,
-                    "RewriterModel '" + name + "' not found in namespace '"
+                    "spec.modelRef.name: RewriterModel '" + name + "' not found in namespace '"
                             + job.getMetadata().getNamespace() + "' (a RewriteJob runs on a RewriterModel of its own"
                             + " namespace; the job starts once the model is created there)");
         }

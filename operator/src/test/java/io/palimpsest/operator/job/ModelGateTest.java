@@ -31,8 +31,8 @@ class ModelGateTest {
         ModelGate.Verdict v = ModelGate.of(job(), null, POLICY);
         assertEquals(ModelState.NOT_FOUND, v.state());
         assertEquals(
-                "RewriterModel 'mistral' not found in namespace 'test' (a RewriteJob runs on a RewriterModel of its own"
-                        + " namespace; the job starts once the model is created there)",
+                "spec.modelRef.name: RewriterModel 'mistral' not found in namespace 'test' (a RewriteJob runs on a"
+                        + " RewriterModel of its own namespace; the job starts once the model is created there)",
                 v.message());
     }
 
