@@ -153,13 +153,18 @@ public final class JobPlanner {
             indexOffsets(output, serialized);
             return new Result(shards, false, false, false, null);
         }
-        if (Arrays.equals(existing, manifest.serialize(withoutEtags(shards)))) {
-            // the same plan, stored by an earlier version, which recorded no ETags: kept as it is (its workers
-            // compare the sizes of its files, as they did), not taken for a changed input
+        if (Arrays.equals(existing, manifest.serialize(withoutVersions(shards)))) {
+            // the same plan, stored by an earlier version, which recorded no versions of its files: kept as it is
+            // (its workers compare the sizes of its files, as they did), not taken for a changed input
             indexOffsets(output, existing);
             return new Result(manifest.read(output), false, false, false, null);
         }
         List<Shard> kept = manifest.read(output);
+        if (kept.equals(shards)) {
+            // the same plan in other words: an s3:// plan of the version that first recorded ETags, as `etag`
+            indexOffsets(output, existing);
+            return new Result(kept, false, false, false, null);
+        }
         String difference = difference(kept, shards);
         if (!workStarted(output)) {
             // no index of the manifest being replaced may outlive it: until the new one is written, a worker
@@ -192,7 +197,7 @@ public final class JobPlanner {
                 }
                 long items = counter.count(file.key(), remaining + 1);
                 if (items > remaining) {
-                    kept.add(new ShardFile(file.key(), file.bytes(), remaining, null, file.etag()));
+                    kept.add(new ShardFile(file.key(), file.bytes(), remaining, null, file.version()));
                     remaining = 0;
                 } else {
                     kept.add(file);
@@ -253,7 +258,7 @@ public final class JobPlanner {
                         && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX));
     }
 
-    private static List<Shard> withoutEtags(List<Shard> shards) {
+    private static List<Shard> withoutVersions(List<Shard> shards) {
         return shards.stream()
                 .map(s -> new Shard(
                         s.index(),
@@ -293,11 +298,11 @@ public final class JobPlanner {
                     .append(sample(changed))
                     .append(")");
         }
-        List<String> rewritten = changedEtags(kept, listed);
+        List<String> rewritten = changedVersions(kept, listed);
         if (!rewritten.isEmpty()) {
             out.append(out.length() == 0 ? "" : "; ")
                     .append(rewritten.size())
-                    .append(" planned file(s) rewritten since the plan (another ETag: ")
+                    .append(" planned file(s) of the same size rewritten or touched since the plan (another version: ")
                     .append(sample(rewritten))
                     .append(")");
         }
@@ -357,8 +362,8 @@ public final class JobPlanner {
                 .toList();
     }
 
-    /** The files both plans recorded an ETag of, whose ETags differ, and whose sizes do not (said above). */
-    private static List<String> changedEtags(List<Shard> kept, List<Shard> listed) {
+    /** The files both plans recorded a version of, whose versions differ, and whose sizes do not (said above). */
+    private static List<String> changedVersions(List<Shard> kept, List<Shard> listed) {
         Map<String, ShardFile> before = new TreeMap<>();
         kept.forEach(s -> s.files().forEach(f -> before.putIfAbsent(f.key(), f)));
         Map<String, ShardFile> now = new TreeMap<>();
@@ -366,10 +371,10 @@ public final class JobPlanner {
         Map<String, Long> sizesBefore = wholeFileSizes(kept);
         Map<String, Long> sizesNow = wholeFileSizes(listed);
         return before.values().stream()
-                .filter(f -> f.etag() != null
+                .filter(f -> f.version() != null
                         && now.containsKey(f.key())
-                        && now.get(f.key()).etag() != null
-                        && !f.etag().equals(now.get(f.key()).etag())
+                        && now.get(f.key()).version() != null
+                        && !f.version().equals(now.get(f.key()).version())
                         && Objects.equals(sizesBefore.get(f.key()), sizesNow.get(f.key())))
                 .map(ShardFile::key)
                 .toList();

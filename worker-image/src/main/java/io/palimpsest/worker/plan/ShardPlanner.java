@@ -86,7 +86,7 @@ public final class ShardPlanner {
 
     private static List<ShardFile> toShardFiles(List<StoredObject> objects) {
         return objects.stream()
-                .map(o -> new ShardFile(o.key(), o.size(), null, null, o.etag()))
+                .map(o -> new ShardFile(o.key(), o.size(), null, null, o.version()))
                 .toList();
     }
 }

@@ -165,7 +165,7 @@ public final class ShardSplitter {
                     part.add(f); // the whole file (or range, or input.limit part)
                 } else if (take > 0) {
                     long bytes = Math.max(1, Math.round((double) f.bytes() * take / items[file]));
-                    part.add(new ShardFile(f.key(), bytes, take, f.skippedItems() + offsetInFile, f.etag()));
+                    part.add(new ShardFile(f.key(), bytes, take, f.skippedItems() + offsetInFile, f.version()));
                 }
                 size -= take;
                 offsetInFile += take;

@@ -181,7 +181,7 @@ public final class ShardInput implements Closeable {
             if (!sizesChecked) {
                 for (ShardFile file : plannedFiles) {
                     currentKey = file.key();
-                    if (file.firstItem() == null || file.etag() != null) {
+                    if (file.firstItem() == null || file.version() != null) {
                         requireAsPlanned(file);
                     }
                 }
@@ -311,12 +311,13 @@ public final class ShardInput implements Closeable {
     }
 
     /**
-     * Before the first item: a whole file's size now must be the size the plan recorded, and any file's ETag the
-     * ETag the plan recorded, where it recorded one (an object store's file). A file replaced, appended to or cut
-     * since planning, or rewritten to other bytes of the same size, is not the file the plan counted and
-     * deduplicated: reading it as it is now would commit other documents than the plan's under this shard (or
-     * fewer, without a trace), so the shard fails as bad data before reading. (A range's size is not compared:
-     * its planned bytes are the range's share; its item count is checked as it is read.)
+     * Before the first item: a whole file's size now must be the size the plan recorded, and any file's version the
+     * version the plan recorded, where it recorded one (an object's ETag; a file's last-modified time and inode on a
+     * volume). A file replaced, appended to or cut since planning, or rewritten to other bytes of the same size, is
+     * not the file the plan counted and deduplicated: reading it as it is now would commit other documents than the
+     * plan's under this shard (or fewer, without a trace), so the shard fails as bad data before reading. A file only
+     * touched (its bytes the plan's) fails the same way: no version tells it from a rewrite in place. (A range's size
+     * is not compared: its planned bytes are the range's share; its item count is checked as it is read.)
      */
     private void requireAsPlanned(ShardFile file) throws IOException {
         StoredObject stored = storage.stat(file.key());
@@ -328,26 +329,17 @@ public final class ShardInput implements Closeable {
                             + " take the input as it is now",
                     null);
         }
-        if (file.etag() != null && stored.etag() != null && !sameEtag(file.etag(), stored.etag())) {
+        if (file.version() != null
+                && stored.version() != null
+                && !file.version().equals(stored.version())) {
             throw new ShardDataException(
                     "input file " + storage.describe(file.key()) + " changed since it was planned: the plan read it"
-                            + " with ETag " + file.etag() + ", it now has ETag " + stored.etag() + " (its size, "
+                            + " with " + file.version() + ", it now has " + stored.version() + " (its size, "
                             + stored.size() + " bytes, says nothing of it); the plan is kept once shards are"
                             + " committed against it, so restore the file, or run the job into a new output to take"
                             + " the input as it is now",
                     null);
         }
-    }
-
-    /** ETags as stores quote them or not ({@code "abc"} and {@code abc} are one ETag). */
-    private static boolean sameEtag(String planned, String now) {
-        return unquoted(planned).equals(unquoted(now));
-    }
-
-    private static String unquoted(String etag) {
-        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
-                ? etag.substring(1, etag.length() - 1)
-                : etag;
     }
 
     /**

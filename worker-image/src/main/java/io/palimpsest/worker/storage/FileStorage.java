@@ -19,11 +19,14 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -39,6 +42,8 @@ public final class FileStorage implements Storage {
     private static final Logger LOG = Logger.getLogger(FileStorage.class.getName());
     private static final String TEMP_PREFIX = ".tmp-";
     private final Path root;
+    /** Whether the versions of files on a device include their inode ({@link #inodesMadePerMount}). */
+    private final Map<Object, Boolean> inodesKeptByDevice = new ConcurrentHashMap<>();
 
     public FileStorage(Path root) {
         this.root = root.toAbsolutePath().normalize();
@@ -60,7 +65,7 @@ public final class FileStorage implements Storage {
             return List.of();
         }
         if (Files.isRegularFile(start)) {
-            return List.of(new StoredObject(prefix, Files.size(start)));
+            return List.of(stat(prefix));
         }
         List<StoredObject> found = new ArrayList<>();
         // Symbolic links are followed: a corpus assembled from links to files or folders (a common PVC
@@ -68,10 +73,14 @@ public final class FileStorage implements Storage {
         Files.walkFileTree(
                 start, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
                     @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                         if (attributes.isRegularFile()
                                 && !file.getFileName().toString().startsWith(TEMP_PREFIX)) {
-                            found.add(new StoredObject(keyOf(file), attributes.size()));
+                            try {
+                                found.add(stat(keyOf(file), file));
+                            } catch (NoSuchFileException gone) {
+                                // renamed or removed since the walk met it, as below
+                            }
                         } else if (attributes.isSymbolicLink()) {
                             LOG.warning("listing " + describe() + ": " + keyOf(file)
                                     + " is a symbolic link to nothing (its target does not exist); it holds no input");
@@ -149,6 +158,53 @@ public final class FileStorage implements Storage {
     @Override
     public long size(String key) throws IOException {
         return Files.size(resolve(key));
+    }
+
+    /**
+     * The file's size and version: its last-modified time and, where the file system gives inode numbers of its
+     * own, its inode, read at once (one {@code stat}), links followed ({@link ObjectVersions#file}).
+     */
+    @Override
+    public StoredObject stat(String key) throws IOException {
+        return stat(key, resolve(key));
+    }
+
+    private StoredObject stat(String key, Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+            Map<String, Object> attributes = Files.readAttributes(file, "unix:size,lastModifiedTime,ino,dev");
+            Object inode = inodesKept(attributes.get("dev"), file) ? attributes.get("ino") : null;
+            return new StoredObject(
+                    key,
+                    (Long) attributes.get("size"),
+                    ObjectVersions.file((FileTime) attributes.get("lastModifiedTime"), inode));
+        }
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        return new StoredObject(key, attributes.size(), ObjectVersions.file(attributes.lastModifiedTime(), null));
+    }
+
+    /**
+     * Whether the file system of {@code file} (on {@code device}, looked at once a device) gives inode numbers of its
+     * own, which then are part of its files' versions. Decided for each file's own file system, not the root's: a
+     * link may lead to another mount, and the planner and a worker must word one file's version alike.
+     */
+    private boolean inodesKept(Object device, Path file) throws IOException {
+        Boolean known = inodesKeptByDevice.get(device);
+        if (known == null) {
+            known = !inodesMadePerMount(Files.getFileStore(file).type());
+            inodesKeptByDevice.put(device, known);
+        }
+        return known;
+    }
+
+    /**
+     * Whether a file system of this type (as {@code /proc/mounts} names it) makes its inode numbers up as files are
+     * looked at, so that one file has another number in another pod mounting the same claim: object storage through
+     * FUSE (gcsfuse, mountpoint-s3, blobfuse2, s3fs) and SMB shares (Azure Files; a share mounted {@code noserverino}
+     * numbers files on the client). There a file's version is its time alone, so every shard is not failed for
+     * numbers that never named the file.
+     */
+    static boolean inodesMadePerMount(String type) {
+        return type.equals("fuse") || type.startsWith("fuse.") || type.equals("cifs") || type.startsWith("smb");
     }
 
     @Override

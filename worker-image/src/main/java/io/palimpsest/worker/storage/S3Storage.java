@@ -188,7 +188,8 @@ public final class S3Storage implements Storage {
                     // a key ending in '/' is a folder marker (the console's "Create folder", some sync tools):
                     // no object this storage can address (keys are trimmed of slashes), and no document
                     if (!object.key().endsWith("/")) {
-                        listed.add(new StoredObject(relativeKey(object.key()), object.size(), object.eTag()));
+                        listed.add(new StoredObject(
+                                relativeKey(object.key()), object.size(), ObjectVersions.etag(object.eTag())));
                     }
                 }
                 return listed;
@@ -337,7 +338,7 @@ public final class S3Storage implements Storage {
     @Override
     public StoredObject stat(String key) throws IOException {
         HeadObjectResponse head = headResponse(key);
-        return new StoredObject(key, head.contentLength(), head.eTag());
+        return new StoredObject(key, head.contentLength(), ObjectVersions.etag(head.eTag()));
     }
 
     private long head(String key) throws IOException {

@@ -66,8 +66,8 @@ public interface Storage extends Closeable {
     }
 
     /**
-     * The object as it is now: its size and, where the store gives one, its ETag; {@link
-     * java.nio.file.NoSuchFileException} when it does not exist.
+     * The object as it is now: its size and, where the store gives one, its version (as {@link #list} gives it);
+     * {@link java.nio.file.NoSuchFileException} when it does not exist.
      */
     default StoredObject stat(String key) throws IOException {
         return new StoredObject(key, size(key));

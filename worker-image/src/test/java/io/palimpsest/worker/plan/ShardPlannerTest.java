@@ -203,12 +203,12 @@ class ShardPlannerTest {
     }
 
     @Test
-    void aFileRewrittenToTheSameSizeIsSaidByItsEtag() {
-        List<Shard> kept = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "\"x\""))));
-        List<Shard> listed = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "\"y\""))));
+    void aFileRewrittenToTheSameSizeIsSaidByItsVersion() {
+        List<Shard> kept = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "ETag \"x\""))));
+        List<Shard> listed = List.of(new Shard(0, List.of(new ShardFile("a.jsonl", 10, null, null, "ETag \"y\""))));
 
         assertEquals(
-                "1 planned file(s) rewritten since the plan (another ETag: a.jsonl)",
+                "1 planned file(s) of the same size rewritten or touched since the plan (another version: a.jsonl)",
                 JobPlanner.difference(kept, listed));
     }
 }

@@ -83,7 +83,9 @@ class RewrittenInputS3Test {
             assertTrue(
                     message.startsWith("input file s3://corpus/rewritten/in.jsonl changed since it was planned"),
                     message);
-            assertTrue(message.contains("ETag"), message);
+            assertTrue(
+                    message.contains("the plan read it with ETag \"") && message.contains("it now has ETag \""),
+                    message);
             assertEquals(0, processor.calls.get(), "no document was sent");
             assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"), "nothing committed");
         }
@@ -104,11 +106,11 @@ class RewrittenInputS3Test {
             KeyFilter filter = new KeyFilter(List.of("*.jsonl"), List.of());
             planner.plan(new InputRoot(input, Optional.empty()), filter, output);
             String planned = new String(output.readAll(ShardManifest.KEY), StandardCharsets.UTF_8);
-            assertTrue(planned.contains("\"etag\""), planned);
+            assertTrue(planned.contains("\"version\":\"ETag \\\""), planned);
             StringBuilder earlier = new StringBuilder();
             for (String line : planned.split("\n")) {
                 ObjectNode shard = (ObjectNode) json.readTree(line);
-                shard.get("files").forEach(file -> ((ObjectNode) file).remove("etag"));
+                shard.get("files").forEach(file -> ((ObjectNode) file).remove("version"));
                 earlier.append(json.writeValueAsString(shard)).append('\n');
             }
             output.put(ShardManifest.KEY, earlier.toString().getBytes(StandardCharsets.UTF_8));
@@ -121,6 +123,63 @@ class RewrittenInputS3Test {
                     earlier.toString(),
                     new String(output.readAll(ShardManifest.KEY), StandardCharsets.UTF_8),
                     "kept as it is");
+        }
+    }
+
+    /**
+     * The version that first recorded ETags wrote them as {@code etag}, the store's words as they came: such a plan
+     * is the same plan, kept as it is, and its ETags are compared as this version's are.
+     */
+    @Test
+    void aPlanThatRecordedEtagsAsEtagIsKeptAsItIsAndItsEtagsCompared() throws IOException {
+        StorageResolver store = store();
+        try (Storage input = store.open("s3://corpus/etag-field/");
+                Storage output = store.open("s3://out/etag-field/")) {
+            input.put("in.jsonl", lines("alpha").getBytes(StandardCharsets.UTF_8));
+            JobPlanner planner =
+                    new JobPlanner(new ShardPlanner(new ShardingPolicy(null, 1L << 30)), new ShardManifest(json));
+            KeyFilter filter = new KeyFilter(List.of("*.jsonl"), List.of());
+            planner.plan(new InputRoot(input, Optional.empty()), filter, output);
+            StringBuilder earlier = new StringBuilder();
+            for (String line : new String(output.readAll(ShardManifest.KEY), StandardCharsets.UTF_8).split("\n")) {
+                ObjectNode shard = (ObjectNode) json.readTree(line);
+                shard.get("files").forEach(file -> {
+                    String version = ((ObjectNode) file).remove("version").asText();
+                    assertTrue(version.startsWith("ETag \""), version);
+                    ((ObjectNode) file).put("etag", version.substring("ETag ".length()));
+                });
+                earlier.append(json.writeValueAsString(shard)).append('\n');
+            }
+            assertTrue(earlier.toString().contains("\"etag\":\"\\\""), earlier.toString());
+            output.put(ShardManifest.KEY, earlier.toString().getBytes(StandardCharsets.UTF_8));
+
+            JobPlanner.Result again = planner.plan(new InputRoot(input, Optional.empty()), filter, output);
+
+            assertFalse(again.existingDiffers(), String.valueOf(again.difference()));
+            assertFalse(again.written());
+            assertEquals(
+                    earlier.toString(),
+                    new String(output.readAll(ShardManifest.KEY), StandardCharsets.UTF_8),
+                    "kept as it is");
+
+            input.put("in.jsonl", lines("omega").getBytes(StandardCharsets.UTF_8));
+            UppercaseProcessor processor = new UppercaseProcessor();
+            ShardRunner.Report report = new ShardRunner(
+                            input,
+                            output,
+                            new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20),
+                            processor,
+                            TestRunSettings.of(
+                                    0, "w", 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp")),
+                            json,
+                            new RunProgress())
+                    .run(new ShardManifest(json).readShard(output, 0));
+
+            assertEquals(ExitCodes.BAD_DATA, report.exitCode(), report.summary().getMessage());
+            assertTrue(
+                    report.summary().getMessage().contains("the plan read it with ETag \""),
+                    report.summary().getMessage());
+            assertEquals(0, processor.calls.get(), "no document was sent");
         }
     }
 

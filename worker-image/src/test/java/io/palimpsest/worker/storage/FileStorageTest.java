@@ -2,13 +2,19 @@ package io.palimpsest.worker.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -86,7 +92,9 @@ class FileStorageTest {
                 dir.resolve("claims/corpus/en/a.jsonl").toUri().toString());
         assertEquals(Optional.of("a.jsonl"), single.singleKey());
         InputRoot pvc = resolver.openInput("pvc://corpus/en");
-        assertEquals(List.of(new StoredObject("a.jsonl", 2)), pvc.storage().list(""));
+        assertEquals(
+                List.of(new StoredObject("a.jsonl", 2)),
+                keysAndSizes(pvc.storage().list("")));
     }
 
     @Test
@@ -120,7 +128,7 @@ class FileStorageTest {
                         new StoredObject("a.jsonl", 1),
                         new StoredObject("linked.jsonl", 2),
                         new StoredObject("shelf/c.jsonl", 3)),
-                new FileStorage(root).list(""),
+                keysAndSizes(new FileStorage(root).list("")),
                 "a link to nothing holds no input");
     }
 
@@ -133,7 +141,9 @@ class FileStorageTest {
         InputRoot input = StorageResolver.localOnly().openInput(link.toUri().toString());
 
         assertEquals(Optional.empty(), input.singleKey());
-        assertEquals(List.of(new StoredObject("a.jsonl", 2)), input.storage().list(""));
+        assertEquals(
+                List.of(new StoredObject("a.jsonl", 2)),
+                keysAndSizes(input.storage().list("")));
     }
 
     @Test
@@ -145,7 +155,7 @@ class FileStorageTest {
 
         assertEquals(
                 List.of(new StoredObject("a.jsonl", 1), new StoredObject("sub/b.jsonl", 1)),
-                new FileStorage(dir).list(""));
+                keysAndSizes(new FileStorage(dir).list("")));
     }
 
     @Test
@@ -182,5 +192,59 @@ class FileStorageTest {
         assertTrue(twice.test("crawl/en/2024/a.jsonl"));
         assertFalse(twice.test("crawl/de/a.jsonl"));
         assertFalse(new KeyFilter(List.of("x**/*.jsonl"), List.of()).test("a.jsonl"), "x**/ is not a folder segment");
+    }
+
+    /**
+     * A file's version is its last-modified time and inode, as the listing and a stat give it, links followed: a
+     * rewrite in place moves the time, a file renamed over it (or a link pointed elsewhere) brings another inode.
+     */
+    @Test
+    void aFilesVersionIsItsTimeAndInodeAsTheListingAndAStatGiveIt() throws IOException {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("unix"), "inodes on this system");
+        Path root = dir.resolve("versions");
+        Files.createDirectories(root);
+        Path file = Files.writeString(root.resolve("a.jsonl"), "aa");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-02T03:04:05.123456Z")));
+        FileStorage storage = new FileStorage(root);
+
+        StoredObject listed = storage.list("").get(0);
+
+        assertEquals(
+                "mtime 2026-01-02T03:04:05.123456Z inode " + Files.getAttribute(file, "unix:ino"), listed.version());
+        assertEquals(listed, storage.stat("a.jsonl"));
+        assertEquals(List.of(listed), storage.list("a.jsonl"), "a listing of the file alone");
+
+        Files.writeString(file, "bb");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2026-01-02T03:04:06Z")));
+        assertEquals(
+                "mtime 2026-01-02T03:04:06Z inode " + Files.getAttribute(file, "unix:ino"),
+                storage.stat("a.jsonl").version(),
+                "rewritten in place: the same inode, another time");
+
+        Path other = Files.writeString(root.resolve("b.jsonl"), "cc");
+        Files.setLastModifiedTime(other, FileTime.from(Instant.parse("2026-01-02T03:04:06Z")));
+        Files.createSymbolicLink(root.resolve("link.jsonl"), file);
+        String throughTheLink = storage.stat("link.jsonl").version();
+        assertEquals(storage.stat("a.jsonl").version(), throughTheLink, "a link is its target's version");
+        Files.move(other, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        assertNotEquals(throughTheLink, storage.stat("link.jsonl").version(), "renamed over: another inode");
+    }
+
+    /**
+     * File systems that number files as they are looked at (one file, another number in each pod mounting the claim)
+     * give no inode to a version, or every shard would fail; those that keep numbers of their own do.
+     */
+    @Test
+    void inodesAreLeftOutOfVersionsWhereEachMountNumbersFilesItself() {
+        for (String madeUp : List.of("fuse", "fuse.gcsfuse", "fuse.mountpoint-s3", "fuse.blobfuse2", "cifs", "smb3")) {
+            assertTrue(FileStorage.inodesMadePerMount(madeUp), madeUp);
+        }
+        for (String own : List.of("ext4", "xfs", "nfs", "nfs4", "ceph", "btrfs", "zfs", "tmpfs", "overlay", "apfs")) {
+            assertFalse(FileStorage.inodesMadePerMount(own), own);
+        }
+    }
+
+    private static List<StoredObject> keysAndSizes(List<StoredObject> listed) {
+        return listed.stream().map(o -> new StoredObject(o.key(), o.size())).toList();
     }
 }
