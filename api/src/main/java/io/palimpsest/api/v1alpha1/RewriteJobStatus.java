@@ -237,7 +237,9 @@ public class RewriteJobStatus {
         private long tokensPerSecond;
 
         @JsonPropertyDescription(
-                "Shards finished per hour over the recent window; the ETA divides the remaining shards by it.")
+                "Shards finished per hour over the recent window, running shards counted by how far they have read "
+                        + "their input, and input an attempt lost read again counted once; the ETA divides the "
+                        + "remaining shards by it.")
         private Double shardsPerHour;
 
         @JsonPropertyDescription("When the rates were last sampled (RFC 3339).")
@@ -263,6 +265,12 @@ public class RewriteJobStatus {
                 "Finished shards plus the share of their input that running shards have read, at sampledAt.")
         private Double sampledShardProgress;
 
+        @JsonPropertyDescription("Shards' worth of input that attempts lost since (a worker killed mid-shard, a "
+                + "suspend) had read and the attempts after them have not read again, at sampledAt: shardsPerHour "
+                + "counts the reading that makes it up as nothing, so a retried shard counts once, and the ETA "
+                + "counts it as work left. Absent when nothing is to be read again.")
+        private Double lostShardProgress;
+
         public Throughput(long tokensPerSecond) {
             this.tokensPerSecond = tokensPerSecond;
         }
@@ -273,7 +281,16 @@ public class RewriteJobStatus {
                 String sampledAt,
                 Long sampledShards,
                 Long sampledCompletionTokens) {
-            this(tokensPerSecond, shardsPerHour, sampledAt, sampledShards, sampledCompletionTokens, null, null, null);
+            this(
+                    tokensPerSecond,
+                    shardsPerHour,
+                    sampledAt,
+                    sampledShards,
+                    sampledCompletionTokens,
+                    null,
+                    null,
+                    null,
+                    null);
         }
     }
 

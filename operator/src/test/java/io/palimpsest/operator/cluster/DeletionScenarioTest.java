@@ -281,6 +281,111 @@ class DeletionScenarioTest {
         }
     }
 
+    /**
+     * What a GitOps tool does to a campaign: the RewriteJob pruned mid-run, then applied again under its name. Its
+     * model loses the bound job and goes back to replicas.min after the scale-down window (the job is gone: nothing
+     * bound is left to wait for), not after idle-to-zero; the same name with another recipe or another input on the
+     * same output is refused at planning and writes nothing; the same spec again resumes from the committed shards.
+     */
+    @Test
+    void aRewriteJobPrunedAndAppliedAgainUnderItsName() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        String name = "jsame";
+        try (Scenario s = scenario()) {
+            Path input = s.claim("corpus").resolve(name + "-in");
+            Path output = input.resolveSibling(name + "-out");
+            List<String> ids = SyntheticCorpus.write(input, SHARDS, DOCS, 41);
+            SyntheticCorpus.write(input.resolveSibling(name + "-in2"), SHARDS, DOCS, 43);
+            String model = name + "-model";
+            RewriterModel m = s.modelLike(model, 1, 600);
+            m.getSpec().getReplicas().setMax(1);
+            m.getSpec().getAutoscaling().setScaleDownStabilizationSeconds(4);
+            s.client.resource(m).create();
+            s.client.resource(job(s, name, model, name)).create();
+            awaitSucceededShards(s, name, 3);
+            String firstUid = s.job(name).getMetadata().getUid();
+            assertEquals(1, boundJobs(s, model), "the running job is bound to its model");
+
+            Instant deleted = Instant.now();
+            s.client
+                    .resources(RewriteJob.class)
+                    .inNamespace(Scenario.NS)
+                    .withName(name)
+                    .delete();
+            awaitOrDump(s, () -> ownedGone(s, name, firstUid));
+
+            // The model: no bound job, and back to replicas.min (0) after the 4 s window, well before idle-to-zero.
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> boundJobs(s, model) == 0);
+            RewriterModel idle = await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> s.model(model),
+                            r -> r.getStatus() != null
+                                    && Integer.valueOf(0).equals(r.getStatus().getDesiredReplicas()));
+            double toMin = Scenario.seconds(deleted, Instant.now());
+            List<String> scaleReasons = s.client.v1().events().inNamespace(Scenario.NS).list().getItems().stream()
+                    .filter(e -> model.equals(e.getInvolvedObject().getName())
+                            && "Scaled".equals(e.getReason())
+                            && e.getMessage().contains(" to 0 replicas"))
+                    .map(io.fabric8.kubernetes.api.model.Event::getMessage)
+                    .toList();
+            assertTrue(
+                    scaleReasons.stream().anyMatch(r -> r.contains("(JobsDone")),
+                    "went to min as its jobs were done: " + scaleReasons);
+            assertTrue(toMin < 120, "to min " + toMin + " s after the delete: " + idle.getStatus());
+
+            Map<String, Long> stored = files(output);
+            long committedBefore = receipts(output).size();
+            assertTrue(committedBefore >= 3 && committedBefore < SHARDS, "committed " + committedBefore);
+
+            // The same name with another recipe, then with another input: refused at planning, nothing written.
+            RewriteJob otherRecipe = job(s, name, model, name);
+            otherRecipe.getSpec().getRecipe().getPrompts().get(0).getSampling().setMaxTokens(128);
+            RewriteJob otherInput = job(s, name, model, name);
+            otherInput.getSpec().getInput().setUri("pvc://corpus/" + name + "-in2/");
+            for (Object[] refusal : new Object[][] {{otherRecipe, "recipe drift"}, {otherInput, "input drift"}}) {
+                s.client.resource((RewriteJob) refusal[0]).create();
+                RewriteJob refused = s.awaitPhase(name, JobPhase.Failed, Duration.ofSeconds(120));
+                var failed = ConditionAggregator.find(refused.getStatus().getConditions(), Conditions.FAILED);
+                assertEquals(JobReason.PlanningFailed.name(), failed.getReason(), failed.toString());
+                assertTrue(failed.getMessage().contains((String) refusal[1]), failed.getMessage());
+                assertEquals(stored, files(output), "the refused job wrote nothing");
+                String uid = refused.getMetadata().getUid();
+                s.client.resource(refused).delete();
+                awaitOrDump(s, () -> ownedGone(s, name, uid));
+            }
+
+            // The same spec again: the committed shards are taken as done, the rest resume.
+            s.client.resource(job(s, name, model, name)).create();
+            RewriteJob done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(300));
+            ReceiptTotals totals = ReceiptTotals.of(output);
+            totals.assertStatusOf(done.getStatus(), SHARDS, (long) SHARDS * DOCS);
+            long keptReceipts = receipts(output).stream()
+                    .filter(r -> firstUid.equals(r.path("jobUid").asText()))
+                    .count();
+            assertEquals(committedBefore, keptReceipts, "every shard the pruned job committed is reused, none redone");
+            OutputIds docs = OutputIds.of(output, ids);
+            assertEquals(List.of(), docs.lost(), "lost documents");
+            assertEquals(List.of(), docs.duplicated(), "documents written twice");
+            System.out.printf(
+                    "[figures] %s: pruned with %d/%d shards committed; model unbound and at min %.1f s after the "
+                            + "delete (%s); another recipe and another input under the name refused; applied again, "
+                            + "it reused %d shards and succeeded: 0 lost, 0 duplicated%n",
+                    name, committedBefore, SHARDS, toMin, scaleReasons, keptReceipts);
+        }
+    }
+
+    private static int boundJobs(Scenario s, String model) {
+        RewriterModel m = s.model(model);
+        return m == null || m.getStatus() == null || m.getStatus().getBoundJobs() == null
+                ? 0
+                : m.getStatus().getBoundJobs().getCount() == null
+                        ? 0
+                        : m.getStatus().getBoundJobs().getCount();
+    }
+
     /** The RewriteJob and everything it owned are gone. */
     private static boolean ownedGone(Scenario s, String name, String uid) {
         return s.job(name) == null

@@ -355,6 +355,109 @@ class SuspendScaleInScenarioTest {
         return ended;
     }
 
+    /**
+     * A job suspended mid-run (a GitOps repository setting {@code spec.suspend: true}), then resumed: while it is
+     * suspended and its workers are gone its status shows what is committed (the receipts' totals), nothing running
+     * or in progress, no rate and no ETA, and stays so; resumed, it finishes with nothing lost or written twice.
+     */
+    @Test
+    void aSuspendedJobShowsWhatIsCommittedAndNoRateOrEstimate() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        int shards = 12;
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
+            Path input = s.claim("corpus").resolve("held-in");
+            Path output = input.resolveSibling("held-out");
+            List<String> ids = SyntheticCorpus.write(input, shards, DOCS, 13);
+            s.createModel("held-model", 2, 30);
+            RewriteJob job = s.smallJob("held", "held-model", "pvc://corpus/held-in/", "pvc://corpus/held-out/");
+            job.getSpec().getWorkers().setParallelism(new IntOrString(2));
+            s.client.resource(job).create();
+            await().atMost(Duration.ofMinutes(5))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> {
+                        RewriteJob j = s.job("held");
+                        return j != null
+                                && j.getStatus() != null
+                                && j.getStatus().getShards() != null
+                                && j.getStatus().getShards().getSucceeded() >= 3;
+                    });
+
+            edit(s, "held", j -> j.getSpec().setSuspend(true));
+            s.awaitPhase("held", JobPhase.Suspended, Duration.ofMinutes(2));
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.client.pods().inNamespace(Scenario.NS).list().getItems().stream()
+                            .noneMatch(p -> p.getMetadata().getName().startsWith("held-work-")
+                                    && p.getStatus() != null
+                                    && !"Succeeded".equals(p.getStatus().getPhase())
+                                    && !"Failed".equals(p.getStatus().getPhase())));
+            RewriteJobStatus held = await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> s.job("held").getStatus(),
+                            st -> st.getShards().getRunning() == 0 && st.getEstimatedCompletionTime() == null);
+            ReceiptTotals committed = ReceiptTotals.of(output);
+            String seen = s.client.getKubernetesSerialization().asYaml(held);
+            // The documents and tokens are the receipts'. The shard counts are the worker Job's: a shard whose worker
+            // committed it in full after the SIGTERM (exit 143) is pending until the resume runs its index again.
+            assertTrue(held.getShards().getSucceeded() <= committed.shards(), seen);
+            assertEquals(committed.read(), held.getDocuments().getRead(), seen);
+            assertEquals(committed.completionTokens(), held.getTokens().getCompletion(), seen);
+            assertEquals(null, held.getDocuments().getInProgress(), seen);
+            // no rate: none sampled yet (suspended within the first sample period), or every rate 0
+            assertTrue(
+                    held.getThroughput() == null
+                            || (held.getThroughput().getTokensPerSecond() == 0
+                                    && (held.getThroughput().getShardsPerHour() == null
+                                            || held.getThroughput().getShardsPerHour() == 0)),
+                    seen);
+            assertEquals(
+                    shards - held.getShards().getSucceeded(),
+                    held.getShards().getPending() + held.getShards().getFailed(),
+                    seen);
+            Thread.sleep(5000);
+            RewriteJobStatus later = s.job("held").getStatus();
+            assertEquals(held.getShards(), later.getShards(), "nothing moves while suspended");
+            assertEquals(held.getDocuments(), later.getDocuments());
+            assertEquals(null, later.getEstimatedCompletionTime());
+
+            Map<String, Long> receiptsHeld = receiptTimes(output);
+
+            edit(s, "held", j -> j.getSpec().setSuspend(false));
+            RewriteJob done = s.awaitPhase("held", JobPhase.Succeeded, Duration.ofMinutes(5));
+            ReceiptTotals.of(output).assertStatusOf(done.getStatus(), shards, (long) shards * DOCS);
+            Map<String, Long> receiptsDone = receiptTimes(output);
+            receiptsHeld.forEach(
+                    (r, at) -> assertEquals(at, receiptsDone.get(r), r + " committed again after the resume"));
+            OutputIds docs = OutputIds.of(output, ids);
+            assertEquals(List.of(), docs.lost(), "lost documents");
+            assertEquals(List.of(), docs.duplicated(), "documents written twice");
+            System.out.printf(
+                    "[figures] held: suspended with %d/%d shards committed (status: %d succeeded, %d pending; %d read ="
+                            + " receipts), nothing running, no rate, no ETA; resumed and succeeded without committing a"
+                            + " shard again: 0 lost, 0 duplicated%n",
+                    committed.shards(),
+                    shards,
+                    held.getShards().getSucceeded(),
+                    held.getShards().getPending(),
+                    committed.read());
+        }
+    }
+
+    /** Each receipt of the output with when it was last written. */
+    private static Map<String, Long> receiptTimes(Path output) throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        try (Stream<Path> files = Files.list(output.resolve("_palimpsest").resolve("receipts"))) {
+            for (Path f : files.toList()) {
+                out.put(f.getFileName().toString(), Files.getLastModifiedTime(f).toMillis());
+            }
+        }
+        return out;
+    }
+
     private static void awaitSucceeded(Scenario s, long shards) {
         await().atMost(Duration.ofMinutes(5))
                 .pollInterval(Duration.ofMillis(300))

@@ -22,6 +22,15 @@ import java.util.Objects;
  * sample keeps the higher figure, and the answers that make up for the fall count as nothing, so
  * each token and document counts once, as the receipts count it. Measured on from the lower figure,
  * they counted twice and the rates read high.
+ *
+ * <p>Shard progress (finished shards plus how far running shards have read their input) falls the same
+ * way when an attempt is lost (a worker killed mid-shard, a suspend stopping workers part-way): the
+ * shard's reading goes, and the next attempt reads its input again, or takes its committed parts back
+ * at once. The fall is carried in {@code lostShardProgress}: the reading that makes it up counts as
+ * nothing, so the rate counts each shard's input once and over a job adds up to the shards finished;
+ * measured on from the lower figure, a retried shard counted twice, the rate read high and the ETA
+ * came early. The sample itself keeps how far the shards are, so the ETA counts the lost part as work
+ * left.
  */
 public final class ThroughputWindow {
     /** The sample period: samples closer together are ignored. */
@@ -55,7 +64,7 @@ public final class ThroughputWindow {
             Instant now) {
         Instant sampledAt = previous == null ? null : Rfc3339.parse(previous.getSampledAt());
         if (sampledAt == null) {
-            return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
+            return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents, 0);
         }
         long tokensKept = Math.max(completionTokens, nz(previous.getSampledCompletionTokens()));
         Long documentsKept = documents == null || previous.getSampledDocuments() == null
@@ -66,10 +75,10 @@ public final class ThroughputWindow {
                 || settled(previous, finishedShards, shardProgress, tokensKept, documentsKept)) {
             return previous;
         }
-        double progressBefore = previous.getSampledShardProgress() != null
-                ? previous.getSampledShardProgress()
-                : nz(previous.getSampledShards());
+        // the most progress sampled so far: what the shards had read before an attempt was lost counts once
+        double progressBefore = progressAt(previous) + nzd(previous.getLostShardProgress());
         double progressNow = shardProgress != null ? shardProgress : finishedShards;
+        double lostNow = Math.max(0, progressBefore - progressNow);
         double tokensNow = (tokensKept - nz(previous.getSampledCompletionTokens())) / seconds;
         double shardsNow = Math.max(0, progressNow - progressBefore) * 3600.0 / seconds;
         double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
@@ -93,7 +102,8 @@ public final class ThroughputWindow {
                 finishedShards,
                 shardProgress,
                 tokensKept,
-                documentsKept);
+                documentsKept,
+                lostNow);
     }
 
     /**
@@ -120,10 +130,7 @@ public final class ThroughputWindow {
                 || throughput.getSampledAt() == null) {
             return null;
         }
-        double done = throughput.getSampledShardProgress() != null
-                ? throughput.getSampledShardProgress()
-                : nz(throughput.getSampledShards());
-        double remaining = totalShards - done;
+        double remaining = totalShards - progressAt(throughput);
         if (remaining <= 0) {
             return null;
         }
@@ -167,6 +174,7 @@ public final class ThroughputWindow {
         c.setSampledCompletionTokens(sampledTokens);
         c.setDocumentsPerSecond(t.getDocumentsPerSecond());
         c.setSampledShardProgress(t.getSampledShardProgress());
+        c.setLostShardProgress(t.getLostShardProgress());
         return c;
     }
 
@@ -178,7 +186,8 @@ public final class ThroughputWindow {
             long shards,
             Double shardProgress,
             long tokens,
-            Long documents) {
+            Long documents,
+            double lost) {
         Throughput t = new Throughput(tokensPerSecond);
         t.setShardsPerHour(shardsPerHour);
         t.setSampledAt(Rfc3339.format(at));
@@ -188,7 +197,15 @@ public final class ThroughputWindow {
         t.setSampledDocuments(documents);
         // only when running shards add to the finished ones: a status without live readings stays as it was
         t.setSampledShardProgress(progressKept(shardProgress, shards));
+        // (rounded as the progress is; what rounds to nothing is nothing left to read again)
+        double lostKept = round3(lost);
+        t.setLostShardProgress(lostKept > 0 ? lostKept : null);
         return t;
+    }
+
+    /** Finished shards plus how far the running ones are, at the sample. */
+    private static double progressAt(Throughput t) {
+        return t.getSampledShardProgress() != null ? t.getSampledShardProgress() : nz(t.getSampledShards());
     }
 
     private static Double progressKept(Double shardProgress, long shards) {
@@ -206,6 +223,10 @@ public final class ThroughputWindow {
     }
 
     private static long nz(Long v) {
+        return v == null ? 0 : v;
+    }
+
+    private static double nzd(Double v) {
         return v == null ? 0 : v;
     }
 }

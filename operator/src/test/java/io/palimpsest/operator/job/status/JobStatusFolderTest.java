@@ -831,6 +831,73 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void aShardWhoseAttemptIsLostCountsOnceInTheShardRateAndTheEstimate() {
+        // Ten shards commit every 300 s: 120 an hour, with or without lost attempts. Three shards of each wave lose
+        // their attempts 240 s in (0.8 of their input read) and the next ones read it again: that reading is no
+        // progress. Measured on from the fall, the rate counted it (148.8 an hour) and the ETA came early.
+        List<RewriteJobStatus> once = wavesOfTenShards(30_000, 0, 8);
+        List<RewriteJobStatus> lost = wavesOfTenShards(30_000, 240, 8);
+        assertEquals(120, lastWavesMean(once, s -> s.getThroughput().getShardsPerHour()), 3, "shards/h");
+        assertEquals(120, lastWavesMean(lost, s -> s.getThroughput().getShardsPerHour()), 3, "shards/h after losses");
+
+        // Just after a loss there is more left to do than without it, at no higher a rate: the ETA is not earlier.
+        for (int i = 8; i < 80; i += 10) {
+            assertEquals(240, (i * 30) % 300, "a sample at the loss");
+            RewriteJobStatus a = once.get(i);
+            RewriteJobStatus b = lost.get(i);
+            assertTrue(
+                    b.getThroughput().getShardsPerHour() <= a.getThroughput().getShardsPerHour(),
+                    i + ": " + b.getThroughput() + " against " + a.getThroughput());
+            assertTrue(
+                    !Instant.parse(b.getEstimatedCompletionTime())
+                            .isBefore(Instant.parse(a.getEstimatedCompletionTime())),
+                    i + ": ETA " + b.getEstimatedCompletionTime() + " against " + a.getEstimatedCompletionTime());
+        }
+        // The shards the lost attempts had read are work left: the status says how far the running shards are now.
+        assertEquals(
+                once.get(78).getThroughput().getSampledShardProgress() - 3 * 0.8,
+                lost.get(78).getThroughput().getSampledShardProgress(),
+                1e-9);
+    }
+
+    @Test
+    void workersResumedAfterASuspendReadingBackToTheirCheckpointsAreNoProgress() {
+        // Steady: ten shards each read 1,000 bytes a second (36 shards an hour in all).
+        long bytes = 100_000;
+        RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            bytes += 30_000;
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        assertEquals(36.0, s.getThroughput().getShardsPerHour(), 0.01);
+
+        // Suspended for a minute: the workers commit their parts and stop, no reading is left.
+        for (int look = 0; look < 4; look++) {
+            clock.advance(Duration.ofSeconds(20));
+            s = folder.fold(s, 100, running("", "", 0), List.of(), Map.of(), true)
+                    .status();
+        }
+        assertNull(s.getEstimatedCompletionTime());
+
+        // Resumed: each shard's new worker takes its committed parts back at once, then reads on at the same pace.
+        // Reading back what was read before the suspend is no progress: the rate never reads above the steady one.
+        for (int look = 0; look < 20; look++) {
+            clock.advance(Duration.ofSeconds(30));
+            bytes += look == 0 ? 0 : 30_000;
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+            assertTrue(
+                    s.getThroughput().getShardsPerHour() <= 36.0,
+                    "after the resume " + (look + 1) * 30 + " s: " + s.getThroughput());
+        }
+        assertTrue(s.getThroughput().getShardsPerHour() > 0);
+        assertNotNull(s.getEstimatedCompletionTime());
+    }
+
+    @Test
     void heldWorkersHaveNoRateAndNoEstimate() {
         List<FinishedPod> pods = new ArrayList<>();
         RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), pods).status();
