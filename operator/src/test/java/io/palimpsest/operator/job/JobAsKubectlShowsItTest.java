@@ -9,16 +9,15 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.ConditionConventions;
 import io.palimpsest.operator.PrinterColumns;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,8 +33,6 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class JobAsKubectlShowsItTest {
     static final String NS = FreshReconciles.NS;
-    /** metav1.Condition's reason: CamelCase, as its OpenAPI pattern says; Events' reasons follow the same habit. */
-    static final Pattern REASON = Pattern.compile("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
 
     static final int RESYNCS = 10;
 
@@ -161,32 +158,15 @@ class JobAsKubectlShowsItTest {
             }
         }
         for (Event e : events(name)) {
-            assertTrue(camelCase(e.getReason()), "Event reason " + e.getReason());
+            assertTrue(ConditionConventions.camelCase(e.getReason()), "Event reason " + e.getReason());
         }
-    }
-
-    /** A reason as metav1.Condition's pattern takes it: set, CamelCase. */
-    static boolean camelCase(String reason) {
-        return reason != null && REASON.matcher(reason).matches();
     }
 
     static void assertConventions(RewriteJob job) {
-        Long generation = job.getMetadata().getGeneration();
-        assertEquals(generation, job.getStatus().getObservedGeneration(), "status.observedGeneration");
-        for (Condition c : job.getStatus().getConditions()) {
-            String what = c.getType() + " " + c.getStatus() + " " + c.getReason();
-            assertTrue(
-                    List.of(Conditions.TRUE, Conditions.FALSE, Conditions.UNKNOWN)
-                            .contains(c.getStatus()),
-                    what);
-            assertTrue(camelCase(c.getReason()), "reason of " + what);
-            assertEquals(generation, c.getObservedGeneration(), "observedGeneration of " + what);
-            assertTrue(
-                    c.getLastTransitionTime() != null
-                            && !c.getLastTransitionTime().isEmpty(),
-                    what);
-            assertTrue(c.getMessage() != null, what);
-        }
+        ConditionConventions.assertConventions(
+                job.getMetadata().getGeneration(),
+                job.getStatus().getObservedGeneration(),
+                job.getStatus().getConditions());
     }
 
     Map<String, String> columns(String name) {

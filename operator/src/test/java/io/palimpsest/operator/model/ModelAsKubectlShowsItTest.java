@@ -3,17 +3,16 @@ package io.palimpsest.operator.model;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.ConditionConventions;
 import io.palimpsest.operator.PrinterColumns;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,7 +23,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +36,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 class ModelAsKubectlShowsItTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    /** metav1.Condition's reason pattern. */
-    private static final Pattern REASON = Pattern.compile("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
 
     @Inject
     KubernetesClient client;
@@ -89,29 +85,11 @@ class ModelAsKubectlShowsItTest {
         assertEquals(events, events().size(), events().toString());
     }
 
-    /** A reason as metav1.Condition's pattern takes it: set, CamelCase. */
-    static boolean camelCase(String reason) {
-        return reason != null && REASON.matcher(reason).matches();
-    }
-
     static void assertConventions(RewriterModel model) {
-        Long generation = model.getMetadata().getGeneration();
-        assertEquals(generation, model.getStatus().getObservedGeneration(), "status.observedGeneration");
-        assertTrue(!model.getStatus().getConditions().isEmpty());
-        for (Condition c : model.getStatus().getConditions()) {
-            String what = c.getType() + " " + c.getStatus() + " " + c.getReason();
-            assertTrue(
-                    List.of(Conditions.TRUE, Conditions.FALSE, Conditions.UNKNOWN)
-                            .contains(c.getStatus()),
-                    what);
-            assertTrue(camelCase(c.getReason()), "reason of " + what);
-            assertEquals(generation, c.getObservedGeneration(), "observedGeneration of " + what);
-            assertTrue(
-                    c.getLastTransitionTime() != null
-                            && !c.getLastTransitionTime().isEmpty(),
-                    what);
-            assertTrue(c.getMessage() != null, what);
-        }
+        ConditionConventions.assertConventions(
+                model.getMetadata().getGeneration(),
+                model.getStatus().getObservedGeneration(),
+                model.getStatus().getConditions());
     }
 
     /** The Deployment controller's report: {@code ready} replicas, written again as on every resync. */
