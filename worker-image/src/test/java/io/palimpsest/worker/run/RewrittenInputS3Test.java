@@ -66,16 +66,7 @@ class RewrittenInputS3Test {
             assertEquals(lines("alpha").length(), input.size("in.jsonl"), "the same size");
 
             UppercaseProcessor processor = new UppercaseProcessor();
-            ShardRunner.Report report = new ShardRunner(
-                            input,
-                            output,
-                            new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20),
-                            processor,
-                            TestRunSettings.of(
-                                    0, "w", 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp")),
-                            json,
-                            new RunProgress())
-                    .run(new ShardManifest(json).readShard(output, 0));
+            ShardRunner.Report report = runFirstShard(input, output, processor);
 
             assertEquals(ExitCodes.BAD_DATA, report.exitCode(), report.summary().getMessage());
             assertEquals(ShardSummary.Outcome.badData, report.summary().getOutcome());
@@ -164,16 +155,7 @@ class RewrittenInputS3Test {
 
             input.put("in.jsonl", lines("omega").getBytes(StandardCharsets.UTF_8));
             UppercaseProcessor processor = new UppercaseProcessor();
-            ShardRunner.Report report = new ShardRunner(
-                            input,
-                            output,
-                            new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20),
-                            processor,
-                            TestRunSettings.of(
-                                    0, "w", 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp")),
-                            json,
-                            new RunProgress())
-                    .run(new ShardManifest(json).readShard(output, 0));
+            ShardRunner.Report report = runFirstShard(input, output, processor);
 
             assertEquals(ExitCodes.BAD_DATA, report.exitCode(), report.summary().getMessage());
             assertTrue(
@@ -204,5 +186,19 @@ class RewrittenInputS3Test {
                 true,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
         return new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
+    }
+
+    /** Runs the plan's shard 0 as a worker does. */
+    private ShardRunner.Report runFirstShard(Storage input, Storage output, UppercaseProcessor processor)
+            throws IOException {
+        return new ShardRunner(
+                        input,
+                        output,
+                        new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20),
+                        processor,
+                        TestRunSettings.of(0, "w", 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp")),
+                        json,
+                        new RunProgress())
+                .run(new ShardManifest(json).readShard(output, 0));
     }
 }
