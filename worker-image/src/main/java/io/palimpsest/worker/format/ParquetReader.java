@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -30,7 +32,8 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
- * (strings, numbers, booleans, nested groups, repeated fields as arrays; raw binary as base64) and
+ * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
+ * decimals as numbers; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -146,10 +149,27 @@ public final class ParquetReader implements DocumentReader {
     /** @param topLevel a column of the row itself (only there can it be the text or id column) */
     private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8, RowTooLarge {
         if (!type.isPrimitive()) {
-            return toJson(group.getGroup(field, index), type.asGroupType(), false);
+            Group value = group.getGroup(field, index);
+            GroupType groupType = type.asGroupType();
+            LogicalTypeAnnotation logical = groupType.getLogicalTypeAnnotation();
+            if (isWrapper(groupType) && logical instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation) {
+                return list(value, groupType);
+            }
+            if (isWrapper(groupType)
+                    && (logical instanceof LogicalTypeAnnotation.MapLogicalTypeAnnotation
+                            || logical instanceof LogicalTypeAnnotation.MapKeyValueTypeAnnotation)
+                    && !groupType.getType(0).isPrimitive()
+                    && groupType.getType(0).asGroupType().getFieldCount() == 2) {
+                return map(value, groupType.getType(0).asGroupType());
+            }
+            return toJson(value, groupType, false);
         }
         PrimitiveType primitive = type.asPrimitiveType();
         JsonNodeFactory nodes = JsonNodeFactory.instance;
+        if (primitive.getLogicalTypeAnnotation()
+                instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation decimal) {
+            return nodes.numberNode(new BigDecimal(unscaled(group, field, index, primitive), decimal.getScale()));
+        }
         return switch (primitive.getPrimitiveTypeName()) {
             case BOOLEAN -> nodes.booleanNode(group.getBoolean(field, index));
             case INT32 -> nodes.numberNode(group.getInteger(field, index));
@@ -157,16 +177,83 @@ public final class ParquetReader implements DocumentReader {
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
             case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> {
-                Binary value = group.getBinary(field, index);
-                rowBytes += value.length();
-                if (rowBytes > maxRowBytes) {
-                    throw new RowTooLarge(type.getName(), rowBytes);
-                }
+                Binary value = counted(group.getBinary(field, index), type.getName());
                 yield isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
                         ? nodes.textNode(utf8(value, type.getName()))
                         : nodes.textNode(Base64.getEncoder().encodeToString(value.getBytes()));
             }
         };
+    }
+
+    /** A binary value, its bytes counted against the row's bound. */
+    private Binary counted(Binary value, String column) throws RowTooLarge {
+        rowBytes += value.length();
+        if (rowBytes > maxRowBytes) {
+            throw new RowTooLarge(column, rowBytes);
+        }
+        return value;
+    }
+
+    private BigInteger unscaled(Group group, int field, int index, PrimitiveType type) throws RowTooLarge {
+        return switch (type.getPrimitiveTypeName()) {
+            case INT32 -> BigInteger.valueOf(group.getInteger(field, index));
+            case INT64 -> BigInteger.valueOf(group.getLong(field, index));
+            default ->
+                new BigInteger(
+                        counted(group.getBinary(field, index), type.getName()).getBytes());
+        };
+    }
+
+    /** A LIST or MAP group as the format lays it out: one repeated field inside, anything else is read as a group. */
+    private static boolean isWrapper(GroupType type) {
+        return type.getFieldCount() == 1 && type.getType(0).isRepetition(Type.Repetition.REPEATED);
+    }
+
+    /**
+     * A LIST group's elements as a JSON array, in the layouts the format's backward-compatibility rules name: the
+     * standard three levels ({@code repeated group list { element }}), and the two-level ones older Hive, Spark and
+     * Thrift writers leave (a repeated primitive, or a repeated group that is itself the element: one with several
+     * fields, or one named {@code array} or {@code <list>_tuple}). A missing element is JSON's null.
+     */
+    private ArrayNode list(Group list, GroupType type) throws NotUtf8, RowTooLarge {
+        Type repeated = type.getType(0);
+        ArrayNode values = JsonNodeFactory.instance.arrayNode();
+        int count = list.getFieldRepetitionCount(0);
+        boolean elementIsRepeated = repeated.isPrimitive()
+                || repeated.asGroupType().getFieldCount() != 1
+                || repeated.getName().equals("array")
+                || repeated.getName().equals(type.getName() + "_tuple");
+        for (int i = 0; i < count; i++) {
+            if (elementIsRepeated) {
+                values.add(value(list, 0, i, repeated, false));
+            } else {
+                Group wrapper = list.getGroup(0, i);
+                values.add(
+                        wrapper.getFieldRepetitionCount(0) == 0
+                                ? JsonNodeFactory.instance.nullNode()
+                                : value(wrapper, 0, 0, repeated.asGroupType().getType(0), false));
+            }
+        }
+        return values;
+    }
+
+    /** A MAP group's entries as a JSON object, keyed by each key's text; a missing value is JSON's null. */
+    private ObjectNode map(Group map, GroupType keyValue) throws NotUtf8, RowTooLarge {
+        ObjectNode entries = JsonNodeFactory.instance.objectNode();
+        int count = map.getFieldRepetitionCount(0);
+        for (int i = 0; i < count; i++) {
+            Group entry = map.getGroup(0, i);
+            if (entry.getFieldRepetitionCount(0) == 0) {
+                continue; // a map's key is required: a writer that left one out left no entry to name
+            }
+            String key = value(entry, 0, 0, keyValue.getType(0), false).asText();
+            entries.set(
+                    key,
+                    entry.getFieldRepetitionCount(1) == 0
+                            ? JsonNodeFactory.instance.nullNode()
+                            : value(entry, 1, 0, keyValue.getType(1), false));
+        }
+        return entries;
     }
 
     /** The row's values come to more than the bound: the row is rejected, naming the column that crossed it. */

@@ -166,8 +166,7 @@ public final class RecordDecoder {
                     position,
                     id,
                     ItemReason.TEXT_NOT_A_STRING,
-                    "field '" + fields.textField() + "' is a "
-                            + textNode.getNodeType().name().toLowerCase() + ", not a string");
+                    "field '" + fields.textField() + "' is " + article(textNode) + ", not a string");
         }
         String text = textNode.textValue();
         if (text.isBlank()) {
