@@ -19,6 +19,9 @@ import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
@@ -75,6 +78,12 @@ public final class ParquetReader implements DocumentReader {
             this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
         } catch (IOException | RuntimeException e) {
             throw corrupt("parquet footer unreadable, so not a Parquet file or one cut short", e);
+        }
+        try {
+            requireDecompressors(reader);
+        } catch (CorruptInputException e) {
+            reader.close();
+            throw e;
         }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
@@ -298,6 +307,41 @@ public final class ParquetReader implements DocumentReader {
         return logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
                 || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
                 || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation;
+    }
+
+    /**
+     * Refuses a file with a column compressed by a codec this reader has no decompressor for (Brotli, which pyarrow
+     * writes on request; LZO from old Hadoop jobs) when it is opened, naming the column: its first row group would
+     * otherwise fail with the name of a missing Hadoop class.
+     */
+    private static void requireDecompressors(ParquetFileReader reader) throws CorruptInputException {
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+            for (ColumnChunkMetaData column : block.getColumns()) {
+                CompressionCodecName codec = column.getCodec();
+                if (!hasDecompressor(codec)) {
+                    throw new CorruptInputException(
+                            "column '" + column.getPath().toDotString() + "' is compressed with " + codec
+                                    + ", which this reader has no decompressor for (it reads UNCOMPRESSED, SNAPPY,"
+                                    + " GZIP, ZSTD, LZ4 and LZ4_RAW): write the file again with one of those (ZSTD or"
+                                    + " SNAPPY, for instance)",
+                            null);
+                }
+            }
+        }
+    }
+
+    /** Whether the Parquet library finds the codec's class, as it does when it decompresses a page. */
+    private static boolean hasDecompressor(CompressionCodecName codec) {
+        String className = codec.getHadoopCompressionCodecClassName();
+        if (className == null) {
+            return true;
+        }
+        try {
+            Class.forName(className, false, ParquetReader.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**
