@@ -253,7 +253,23 @@ public final class FileStartCheck {
         candidates.remove(other);
         return CrdSchema.nearest(named, candidates)
                 .map(field -> "; did you mean " + manifestField + " '" + field + "'?")
-                .orElse("");
+                .orElseGet(() -> nestedPath(manifestField, named, recordFields));
+    }
+
+    /**
+     * When {@code named} reads as a path into a field the records have ({@code meta.text} beside a {@code meta}
+     * struct or object): the job's fields are top-level ones, and saying only which fields there are leaves the
+     * reader to guess why {@code meta} does not do.
+     */
+    private static String nestedPath(String manifestField, String named, Collection<String> recordFields) {
+        int dot = named.indexOf('.');
+        if (dot <= 0 || !recordFields.contains(named.substring(0, dot))) {
+            return "";
+        }
+        String outer = named.substring(0, dot);
+        return "; " + manifestField + " names a top-level field (a column), never one inside another: '" + named
+                + "' is no path into '" + outer + "'; write the " + (manifestField.equals("idField") ? "id" : "text")
+                + " to a top-level field first";
     }
 
     /**

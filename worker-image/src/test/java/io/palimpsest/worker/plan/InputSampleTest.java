@@ -99,6 +99,34 @@ class InputSampleTest {
         assertTrue(message.endsWith("; did you mean textField 'content'?)"), message);
     }
 
+    /**
+     * A dotted textField ({@code meta.text}, a text column inside a struct as Hugging Face exports often hold) is not a
+     * path into the record: the refusal says so, naming the struct column, rather than only listing the columns.
+     */
+    @Test
+    void aDottedTextFieldIntoAStructColumnIsRefusedSayingFieldsAreTopLevel() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message doc { required binary id (STRING);"
+                + " optional group meta { optional binary text (STRING); optional binary lang (STRING); } }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("s.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 3; i++) {
+                Group row = groups.newGroup().append("id", "p" + i);
+                row.addGroup("meta").append("text", "text " + i).append("lang", "en");
+                writer.write(row);
+            }
+        }
+
+        String message = refusal(new FieldMapping("meta.text", "id"), "s.parquet");
+
+        assertEquals(
+                "spec.input.textField 'meta.text' is in none of the 3 records of " + where("s.parquet")
+                        + " (their fields: id, meta; textField names a top-level field (a column), never one inside"
+                        + " another: 'meta.text' is no path into 'meta'; write the text to a top-level field first)",
+                message);
+    }
+
     /** No field the records have is near the one named: nothing is suggested. */
     @Test
     void aTextFieldFarFromEveryFieldTheRecordsHaveGetsNoSuggestion() throws IOException {
