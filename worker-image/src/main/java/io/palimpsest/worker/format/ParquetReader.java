@@ -71,7 +71,17 @@ public final class ParquetReader implements DocumentReader {
     private long rowsLeftInGroup;
     private long rowNumber;
 
-    public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes) throws IOException {
+    /**
+     * The compressed row group a reader may hold: half the heap, so that a row group that would leave the run too
+     * little room is refused naming its size rather than failing every attempt for want of heap.
+     */
+    static long defaultMaxRowGroupBytes() {
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /** @param maxRowGroupBytes the largest compressed row group this reader may hold (it reads row groups whole) */
+    public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes, long maxRowGroupBytes)
+            throws IOException {
         this.file = file;
         this.maxRowBytes = maxRowBytes;
         try {
@@ -81,6 +91,7 @@ public final class ParquetReader implements DocumentReader {
         }
         try {
             requireDecompressors(reader);
+            requireRowGroupsWithin(reader, maxRowGroupBytes);
         } catch (CorruptInputException e) {
             reader.close();
             throw e;
@@ -326,6 +337,28 @@ public final class ParquetReader implements DocumentReader {
                                     + " SNAPPY, for instance)",
                             null);
                 }
+            }
+        }
+    }
+
+    /**
+     * Refuses a file with a row group of more compressed bytes than {@code max}: the Parquet library reads a row
+     * group's column chunks whole (their pages are decompressed one at a time), and pyarrow and pandas write a table of
+     * under a million rows as one row group, so a 2 GB corpus can be one. Refused when opened, naming the row group, it
+     * says what to do; read, it failed every attempt for want of heap.
+     */
+    private static void requireRowGroupsWithin(ParquetFileReader reader, long max) throws CorruptInputException {
+        var blocks = reader.getFooter().getBlocks();
+        for (int i = 0; i < blocks.size(); i++) {
+            long bytes = blocks.get(i).getCompressedSize();
+            if (bytes > max) {
+                throw new CorruptInputException(
+                        "row group " + (i + 1) + " of " + blocks.size() + " holds " + bytes + " bytes compressed, more"
+                                + " than the " + max + " a reader may hold (half the heap): it is read whole, so write"
+                                + " the file again with smaller row groups (pyarrow and pandas: row_group_size; Polars:"
+                                + " row_group_size; Spark: parquet.block.size; DuckDB: ROW_GROUP_SIZE) or give the"
+                                + " process more memory",
+                        null);
             }
         }
     }

@@ -79,6 +79,39 @@ class ParquetCodecTest {
                 e.getMessage());
     }
 
+    /**
+     * The reader holds one row group's compressed column chunks at a time: a file whose largest row group is more than
+     * the heap can hold beside the run (pandas and pyarrow write a table of under a million rows as one row group) is
+     * refused when it is opened, naming the row group and the fix, where every attempt ran out of heap.
+     */
+    @Test
+    void aRowGroupLargerThanTheReaderMayHoldRefusesTheFileNamingItsSize() throws IOException {
+        Path file = write("one-group.parquet", CompressionCodecName.UNCOMPRESSED);
+        DocumentReaders readers = new DocumentReaders(
+                        "auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20)
+                .holdingRowGroupsUpTo(2048);
+
+        CorruptInputException e =
+                assertThrows(CorruptInputException.class, () -> readers.open(new FileStorage(dir), "one-group.parquet")
+                        .close());
+
+        assertEquals(
+                "row group 1 of 3 holds " + rowGroupBytes(file, 0)
+                        + " bytes compressed, more than the 2048 a reader may"
+                        + " hold (half the heap): it is read whole, so write the file again with smaller row groups"
+                        + " (pyarrow and pandas: row_group_size; Polars: row_group_size; Spark: parquet.block.size;"
+                        + " DuckDB: ROW_GROUP_SIZE) or give the process more memory",
+                e.getMessage());
+    }
+
+    private static long rowGroupBytes(Path file, int index) throws IOException {
+        try (org.apache.parquet.hadoop.ParquetFileReader reader =
+                org.apache.parquet.hadoop.ParquetFileReader.open(new org.apache.parquet.io.LocalInputFile(file))) {
+            assertEquals(3, reader.getFooter().getBlocks().size());
+            return reader.getFooter().getBlocks().get(index).getCompressedSize();
+        }
+    }
+
     private DocumentReader open(Path file) throws IOException {
         return new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20)
                 .open(new FileStorage(dir), file.getFileName().toString());
