@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Set;
 import org.apache.parquet.column.page.PageReadStore;
@@ -36,7 +39,7 @@ import org.apache.parquet.schema.Type;
 /**
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
- * decimals as numbers; raw binary as base64) and
+ * decimals as numbers, INT96 timestamps as ISO-8601 instants; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -196,13 +199,29 @@ public final class ParquetReader implements DocumentReader {
             case INT64 -> nodes.numberNode(group.getLong(field, index));
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
-            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> {
+            case INT96 -> nodes.textNode(int96Instant(group.getInt96(field, index)));
+            case BINARY, FIXED_LEN_BYTE_ARRAY -> {
                 Binary value = counted(group.getBinary(field, index), type.getName());
                 yield isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
                         ? nodes.textNode(utf8(value, type.getName()))
                         : nodes.textNode(Base64.getEncoder().encodeToString(value.getBytes()));
             }
         };
+    }
+
+    /** The Julian day of 1970-01-01. */
+    private static final long UNIX_EPOCH_JULIAN_DAY = 2_440_588L;
+
+    /**
+     * An INT96 timestamp (Spark's default, Impala's and Hive's) as an ISO-8601 instant: nanoseconds of the day, then
+     * the Julian day, both little-endian.
+     */
+    private static String int96Instant(Binary value) {
+        ByteBuffer bytes = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        long nanosOfDay = bytes.getLong();
+        long julianDay = bytes.getInt() & 0xFFFFFFFFL;
+        return Instant.ofEpochSecond((julianDay - UNIX_EPOCH_JULIAN_DAY) * 86_400L, nanosOfDay)
+                .toString();
     }
 
     /** A binary value, its bytes counted against the row's bound. */

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {"list":[{"element":"x"}]}}) or a decimal's unscaled bytes in base64: templates read them ({@code meta.tags |
  * join(", ")}) and outputs carry them as metadata.
  */
-class ParquetNestedColumnsTest {
+class ParquetColumnTypesTest {
 
     @TempDir
     Path dir;
@@ -116,6 +116,32 @@ class ParquetNestedColumnsTest {
             UnusableItem item = assertInstanceOf(UnusableItem.class, reader.next());
             assertEquals(ItemReason.TEXT_NOT_A_STRING, item.reason());
             assertEquals("field 'text' is an array, not a string", item.detail());
+        }
+    }
+
+    /**
+     * Spark writes timestamps as INT96 unless told otherwise (pyarrow too, on request): such a column is an
+     * ISO-8601 instant, where reading it threw a ClassCastException that stopped the whole job without naming the file.
+     */
+    @Test
+    void anInt96TimestampAsSparkWritesItIsAnInstant() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message spark_schema { optional binary text (STRING); optional int96 ts; }");
+        // 2024-01-02T03:04:05.123456789Z: nanoseconds of the day, then the Julian day, both little-endian
+        long nanosOfDay = ((3 * 60 + 4) * 60 + 5) * 1_000_000_000L + 123_456_789L;
+        int julianDay = 2_460_312;
+        byte[] int96 = java.nio.ByteBuffer.allocate(12)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putLong(nanosOfDay)
+                .putInt(julianDay)
+                .array();
+        write(schema, "spark.parquet", groups ->
+                new Group[] {groups.newGroup().append("text", "t").append("ts", Binary.fromConstantByteArray(int96))});
+
+        try (DocumentReader reader = open("spark.parquet")) {
+            Document doc = assertInstanceOf(Document.class, reader.next());
+            assertEquals(
+                    "2024-01-02T03:04:05.123456789Z", doc.metadata().get("ts").asText());
         }
     }
 
