@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Set;
+import java.util.UUID;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -39,7 +40,8 @@ import org.apache.parquet.schema.Type;
 /**
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
- * decimals as numbers, INT96 timestamps as ISO-8601 instants; raw binary as base64) and
+ * decimals, unsigned integers and half floats as numbers, UUIDs as their text, INT96 timestamps as ISO-8601
+ * instants; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -189,9 +191,21 @@ public final class ParquetReader implements DocumentReader {
         }
         PrimitiveType primitive = type.asPrimitiveType();
         JsonNodeFactory nodes = JsonNodeFactory.instance;
-        if (primitive.getLogicalTypeAnnotation()
-                instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation decimal) {
+        LogicalTypeAnnotation logical = primitive.getLogicalTypeAnnotation();
+        if (logical instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation decimal) {
             return nodes.numberNode(new BigDecimal(unscaled(group, field, index, primitive), decimal.getScale()));
+        }
+        if (logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation integer && !integer.isSigned()) {
+            return primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT64
+                    ? nodes.numberNode(new BigInteger(Long.toUnsignedString(group.getLong(field, index))))
+                    : nodes.numberNode(Integer.toUnsignedLong(group.getInteger(field, index)));
+        }
+        if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation) {
+            return nodes.numberNode(halfFloat(group.getBinary(field, index)));
+        }
+        if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
+            ByteBuffer bytes = group.getBinary(field, index).toByteBuffer();
+            return nodes.textNode(new UUID(bytes.getLong(), bytes.getLong()).toString());
         }
         return switch (primitive.getPrimitiveTypeName()) {
             case BOOLEAN -> nodes.booleanNode(group.getBoolean(field, index));
@@ -207,6 +221,23 @@ public final class ParquetReader implements DocumentReader {
                         : nodes.textNode(Base64.getEncoder().encodeToString(value.getBytes()));
             }
         };
+    }
+
+    /** A FLOAT16 value: an IEEE 754 half-precision number, little-endian. */
+    private static double halfFloat(Binary value) {
+        ByteBuffer bytes = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int bits = bytes.getShort() & 0xFFFF;
+        int exponent = (bits >>> 10) & 0x1F;
+        int mantissa = bits & 0x3FF;
+        double magnitude;
+        if (exponent == 0) {
+            magnitude = mantissa * 0x1p-24;
+        } else if (exponent == 0x1F) {
+            magnitude = mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
+        } else {
+            magnitude = Math.scalb(1 + mantissa / 1024.0, exponent - 15);
+        }
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
     }
 
     /** The Julian day of 1970-01-01. */

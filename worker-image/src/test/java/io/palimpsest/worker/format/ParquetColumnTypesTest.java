@@ -145,6 +145,38 @@ class ParquetColumnTypesTest {
         }
     }
 
+    /**
+     * Unsigned integers (pyarrow's {@code uint32}, {@code uint64}: hashes used as ids), half floats and UUIDs are their
+     * values, where a {@code uint64} over 2^63 came out negative, as an id too, and the others as base64 bytes.
+     */
+    @Test
+    void unsignedIntegersHalfFloatsAndUuidsAreTheirValues() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message doc {"
+                + " required int64 id (INTEGER(64,false)); required binary text (STRING);"
+                + " required int32 u32 (INTEGER(32,false)); required fixed_len_byte_array(2) half (FLOAT16);"
+                + " required fixed_len_byte_array(16) uuid (UUID); }");
+        byte[] uuid = java.nio.ByteBuffer.allocate(16)
+                .putLong(0x0123456789abcdefL)
+                .putLong(0xfedcba9876543210L)
+                .array();
+        write(schema, "unsigned.parquet", groups -> new Group[] {
+            groups.newGroup()
+                    .append("id", -1L) // 2^64 - 1
+                    .append("text", "t")
+                    .append("u32", -2) // 2^32 - 2
+                    .append("half", Binary.fromConstantByteArray(new byte[] {0x00, (byte) 0xbe})) // -1.5, little-endian
+                    .append("uuid", Binary.fromConstantByteArray(uuid))
+        });
+
+        try (DocumentReader reader = open("unsigned.parquet")) {
+            Document doc = assertInstanceOf(Document.class, reader.next());
+            assertEquals("18446744073709551615", doc.id());
+            assertEquals(
+                    "{\"u32\":4294967294,\"half\":-1.5,\"uuid\":\"01234567-89ab-cdef-fedc-ba9876543210\"}",
+                    doc.metadata().toString());
+        }
+    }
+
     private DocumentReader open(String name) throws IOException {
         return new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20)
                 .open(new FileStorage(dir), name);
