@@ -372,8 +372,8 @@ public final class ParquetReader implements DocumentReader {
 
     /**
      * Refuses a file with a column compressed by a codec this reader has no decompressor for (Brotli, which pyarrow
-     * writes on request; LZO from old Hadoop jobs) when it is opened, naming the column: its first row group would
-     * otherwise fail with the name of a missing Hadoop class.
+     * writes on request; LZO from old Hadoop jobs; Hadoop's framed LZ4, Spark's {@code lz4}) when it is opened, naming
+     * the column: its first row group would otherwise fail with the name of a missing class.
      */
     private static void requireDecompressors(ParquetFileReader reader) throws CorruptInputException {
         for (BlockMetaData block : reader.getFooter().getBlocks()) {
@@ -383,7 +383,7 @@ public final class ParquetReader implements DocumentReader {
                     throw new CorruptInputException(
                             "column '" + column.getPath().toDotString() + "' is compressed with " + codec
                                     + ", which this reader has no decompressor for (it reads UNCOMPRESSED, SNAPPY,"
-                                    + " GZIP, ZSTD, LZ4 and LZ4_RAW): write the file again with one of those (ZSTD or"
+                                    + " GZIP, ZSTD and LZ4_RAW): write the file again with one of those (ZSTD or"
                                     + " SNAPPY, for instance)",
                             null);
                 }
@@ -413,12 +413,20 @@ public final class ParquetReader implements DocumentReader {
         }
     }
 
-    /** Whether the Parquet library finds the codec's class, as it does when it decompresses a page. */
+    /**
+     * Whether the Parquet library finds the codec's class, as it does when it decompresses a page, and the library
+     * that class decompresses with: Hadoop's framed LZ4 codec (Spark's {@code lz4}) is there, lz4-java is not, and its
+     * first page threw NoClassDefFoundError.
+     */
     private static boolean hasDecompressor(CompressionCodecName codec) {
         String className = codec.getHadoopCompressionCodecClassName();
         if (className == null) {
             return true;
         }
+        return loads(className) && (codec != CompressionCodecName.LZ4 || loads("net.jpountz.lz4.LZ4Factory"));
+    }
+
+    private static boolean loads(String className) {
         try {
             Class.forName(className, false, ParquetReader.class.getClassLoader());
             return true;

@@ -64,17 +64,24 @@ class ParquetCodecTest {
         }
     }
 
-    @Test
-    void aCodecWithoutADecompressorRefusesTheFileNamingTheCodecAndTheColumn() throws IOException {
+    /**
+     * Hadoop's framed LZ4 (Spark's {@code lz4}, not pyarrow's, which is LZ4_RAW) has a codec class but not the library
+     * it decompresses with: a file in it threw NoClassDefFoundError, which stopped the whole job.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = CompressionCodec.class,
+            names = {"BROTLI", "LZO", "LZ4"})
+    void aCodecWithoutADecompressorRefusesTheFileNamingTheCodecAndTheColumn(CompressionCodec codec) throws IOException {
         Path file = write("brotli.parquet", CompressionCodecName.UNCOMPRESSED);
-        markCompressedWith(file, CompressionCodec.BROTLI);
+        markCompressedWith(file, codec);
 
         CorruptInputException e =
                 assertThrows(CorruptInputException.class, () -> open(file).close());
 
         assertEquals(
-                "column 'id' is compressed with BROTLI, which this reader has no decompressor for (it reads"
-                        + " UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4 and LZ4_RAW): write the file again with one of those"
+                "column 'id' is compressed with " + codec + ", which this reader has no decompressor for (it reads"
+                        + " UNCOMPRESSED, SNAPPY, GZIP, ZSTD and LZ4_RAW): write the file again with one of those"
                         + " (ZSTD or SNAPPY, for instance)",
                 e.getMessage());
     }
