@@ -53,8 +53,9 @@ import org.apache.parquet.schema.Type;
  * <p>A row whose string and binary values come to more than {@code maxRowBytes} is rejected
  * ({@code line_too_long}, naming the column that crossed the bound) before any of them is decoded, as
  * a JSON line over the bound is: a 100 MB value (a few KB of compressed zeros) must not become a
- * 200 MB string. The page that holds it is still decompressed by the Parquet library: a file's pages
- * bound the heap a Parquet input needs.
+ * 200 MB string. The page that holds it is still decompressed by the Parquet library, and a row group's compressed
+ * column chunks are read whole: a file's largest row group, compressed, and its largest page bound the heap a Parquet
+ * input needs, and a file whose row group is more than {@code maxRowGroupBytes} is refused when opened.
  */
 public final class ParquetReader implements DocumentReader {
 
