@@ -17,8 +17,11 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -58,6 +61,24 @@ import org.apache.parquet.schema.Type;
  * input needs, and a file whose row group is more than {@code maxRowGroupBytes} is refused when opened.
  */
 public final class ParquetReader implements DocumentReader {
+
+    /**
+     * The libraries' chatter that asks nothing of the user, kept out of {@code local}'s and {@code show}'s output: a
+     * codec pool's "Got brand-new decompressor" for each codec, Hadoop's "Unable to load native-hadoop library" (its
+     * Java codecs are the ones meant), and "Read empty block" for a row group of no rows (a zero-row file pyarrow
+     * writes). Held here: java.util.logging keeps only weak references to loggers, and a level set on one that is
+     * collected is lost.
+     */
+    private static final List<Logger> QUIETED = List.of(
+            quieted("org.apache.hadoop.io.compress.CodecPool", Level.WARNING),
+            quieted("org.apache.hadoop.util.NativeCodeLoader", Level.SEVERE),
+            quieted("org.apache.parquet.hadoop.ParquetFileReader", Level.SEVERE));
+
+    private static Logger quieted(String name, Level level) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
+    }
 
     private final String file;
     private final ParquetFileReader reader;
