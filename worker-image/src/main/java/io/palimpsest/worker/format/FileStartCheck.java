@@ -51,6 +51,8 @@ public final class FileStartCheck {
 
     private final Map<ItemReason, UnusableItem> firstOf = new EnumMap<>(ItemReason.class);
     private final Set<String> recordFields = new LinkedHashSet<>();
+    /** Records that have the text field, null ({@link ItemReason#MISSING_TEXT} naming it among their fields). */
+    private long nullTexts;
 
     public FileStartCheck(FieldMapping fields) {
         this(fields, ITEMS, false);
@@ -103,6 +105,9 @@ public final class FileStartCheck {
             if (u.reason() == ItemReason.MISSING_ID) {
                 addFields(u.recordFields()); // a misspelt idField: the message names the fields there are
             }
+            if (u.reason() == ItemReason.MISSING_TEXT && u.recordFields().contains(fields.textField())) {
+                nullTexts++;
+            }
             if (u.reason().decodeFailure()) {
                 failures.merge(u.reason(), 1L, Long::sum);
                 firstOf.merge(u.reason(), u, FileStartCheck::earlier);
@@ -119,6 +124,7 @@ public final class FileStartCheck {
         }
         items += other.items;
         document |= other.document;
+        nullTexts += other.nullTexts;
         other.unusable.forEach((reason, n) -> unusable.merge(reason, n, Long::sum));
         other.failures.forEach((reason, n) -> failures.merge(reason, n, Long::sum));
         other.firstOf.forEach((reason, item) -> firstOf.merge(reason, item, FileStartCheck::earlier));
@@ -214,6 +220,14 @@ public final class FileStartCheck {
                             + nearMiss("idField", fields.idField(), recordFields, fields.textField()))
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)";
+        } else if (main == ItemReason.MISSING_TEXT && nullTexts > 0) {
+            // the records have the field, null: saying it is in none of them would send the reader after a misspelling
+            field = ManifestField.job("spec.input.textField");
+            boolean allNull = nullTexts == failures.get(ItemReason.MISSING_TEXT);
+            message = "spec.input.textField '" + fields.textField() + "' is " + (allNull ? "" : "missing or ")
+                    + "null in every one of " + span(file, records, unit) + " ("
+                    + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : ""))
+                    + ")";
         } else if (main == ItemReason.MISSING_TEXT) {
             field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + span(file, records, unit)

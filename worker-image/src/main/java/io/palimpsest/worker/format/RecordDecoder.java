@@ -158,8 +158,16 @@ public final class RecordDecoder {
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
         if (textNode.isNull()) {
+            // the fields the record has, the text's among them: a file whose texts are all null is told apart from one
+            // whose records lack the field
+            List<String> present = new ArrayList<>();
+            if (idNode != null) {
+                present.add(fields.idField());
+            }
+            present.add(fields.textField());
+            record.fieldNames().forEachRemaining(present::add);
             return new UnusableItem(
-                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is null");
+                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is null", present);
         }
         if (!textNode.isTextual()) {
             return new UnusableItem(

@@ -127,6 +127,34 @@ class InputSampleTest {
                 message);
     }
 
+    /**
+     * A file whose text column is null in every row (a nullable column of a Parquet export, {@code "text": null} in
+     * JSON) has the field: the refusal says it is null there and names the fields, where it said the field was in none
+     * of the records, with no fields named.
+     */
+    @Test
+    void aTextColumnNullInEveryRowIsRefusedAsNullNotAsMissing() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); optional binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("n.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            writer.write(groups.newGroup().append("id", "a"));
+            writer.write(groups.newGroup().append("id", "b"));
+        }
+        Files.writeString(dir.resolve("n.jsonl"), "{\"id\":\"a\",\"text\":null}\n{\"id\":\"b\"}\n");
+
+        assertEquals(
+                "spec.input.textField 'text' is null in every one of the 2 records of " + where("n.parquet")
+                        + " (their fields: id, text)",
+                refusal(FieldMapping.DEFAULT, "n.parquet"));
+        assertEquals(
+                "spec.input.textField 'text' is missing or null in every one of the 2 records of " + where("n.jsonl")
+                        + " (their fields: id, text)",
+                refusal(FieldMapping.DEFAULT, "n.jsonl"));
+    }
+
     /** No field the records have is near the one named: nothing is suggested. */
     @Test
     void aTextFieldFarFromEveryFieldTheRecordsHaveGetsNoSuggestion() throws IOException {
