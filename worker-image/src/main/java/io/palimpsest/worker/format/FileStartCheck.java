@@ -53,6 +53,8 @@ public final class FileStartCheck {
     private final Set<String> recordFields = new LinkedHashSet<>();
     /** Records that have the text field, null ({@link ItemReason#MISSING_TEXT} naming it among their fields). */
     private long nullTexts;
+    /** Records that have the named id field, null ({@link ItemReason#MISSING_ID} naming it among their fields). */
+    private long nullIds;
 
     public FileStartCheck(FieldMapping fields) {
         this(fields, ITEMS, false);
@@ -104,6 +106,9 @@ public final class FileStartCheck {
             unusable.merge(u.reason(), 1L, Long::sum);
             if (u.reason() == ItemReason.MISSING_ID) {
                 addFields(u.recordFields()); // a misspelt idField: the message names the fields there are
+                if (u.recordFields().contains(fields.idField())) {
+                    nullIds++;
+                }
             }
             if (u.reason() == ItemReason.MISSING_TEXT && u.recordFields().contains(fields.textField())) {
                 nullTexts++;
@@ -125,6 +130,7 @@ public final class FileStartCheck {
         items += other.items;
         document |= other.document;
         nullTexts += other.nullTexts;
+        nullIds += other.nullIds;
         other.unusable.forEach((reason, n) -> unusable.merge(reason, n, Long::sum));
         other.failures.forEach((reason, n) -> failures.merge(reason, n, Long::sum));
         other.firstOf.forEach((reason, item) -> firstOf.merge(reason, item, FileStartCheck::earlier));
@@ -214,7 +220,11 @@ public final class FileStartCheck {
             field = ManifestField.job("spec.input.idField");
             // records with a text and without the named idField: the idField is what makes the file unreadable, not
             // the lines beside them the reader could not read
-            message = "spec.input.idField '" + fields.idField() + "' is in none of " + span(file, unit + "s", unit)
+            long missingIds = unusable.get(ItemReason.MISSING_ID);
+            String where = nullIds == 0
+                    ? "' is in none of "
+                    : nullIds == missingIds ? "' is null in every one of " : "' is missing or null in every one of ";
+            message = "spec.input.idField '" + fields.idField() + where + span(file, unit + "s", unit)
                     + " ("
                     + aside("their fields: " + String.join(", ", recordFields) + "; " + counts()
                             + nearMiss("idField", fields.idField(), recordFields, fields.textField()))

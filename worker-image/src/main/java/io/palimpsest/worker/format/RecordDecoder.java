@@ -182,6 +182,9 @@ public final class RecordDecoder {
         }
         if (!hasId && fields.idFieldNamed()) {
             List<String> present = new ArrayList<>();
+            if (idNode != null) {
+                present.add(fields.idField()); // there, null: told apart from a record without the field
+            }
             present.add(fields.textField());
             record.fieldNames().forEachRemaining(present::add);
             return new UnusableItem(

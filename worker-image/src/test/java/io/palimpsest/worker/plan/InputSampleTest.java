@@ -155,6 +155,27 @@ class InputSampleTest {
                 refusal(FieldMapping.DEFAULT, "n.jsonl"));
     }
 
+    /** The same for a named id column null in every row: it is there, and null, not missing. */
+    @Test
+    void anIdColumnNullInEveryRowIsRefusedAsNullNotAsMissing() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { optional binary doc_id (STRING); required binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("i.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            writer.write(groups.newGroup().append("text", "one"));
+            writer.write(groups.newGroup().append("text", "two"));
+        }
+
+        String message = refusal(new FieldMapping("text", "doc_id"), "i.parquet");
+
+        assertTrue(
+                message.startsWith("spec.input.idField 'doc_id' is null in every one of the 2 rows of "
+                        + where("i.parquet") + " (their fields: doc_id, text): "),
+                message);
+    }
+
     /** No field the records have is near the one named: nothing is suggested. */
     @Test
     void aTextFieldFarFromEveryFieldTheRecordsHaveGetsNoSuggestion() throws IOException {
