@@ -50,21 +50,29 @@ public final class DocumentReaders {
     private final RecordDecoder decoder;
     private final int maxLineBytes;
     private final LocalCopies copies;
+    private final long maxRowGroupBytes;
 
     public DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes) {
-        this(formatSetting, decoder, maxLineBytes, UNCOUNTED);
+        this(formatSetting, decoder, maxLineBytes, UNCOUNTED, ParquetReader.defaultMaxRowGroupBytes());
     }
 
-    private DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes, LocalCopies copies) {
+    private DocumentReaders(
+            String formatSetting, RecordDecoder decoder, int maxLineBytes, LocalCopies copies, long maxRowGroupBytes) {
         this.formatSetting = formatSetting;
         this.decoder = decoder;
         this.maxLineBytes = maxLineBytes;
         this.copies = copies;
+        this.maxRowGroupBytes = maxRowGroupBytes;
     }
 
     /** These readers, the local copies of remote Parquet files counted in {@code copies}. */
     public DocumentReaders countingCopiesIn(LocalCopies copies) {
-        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies);
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes);
+    }
+
+    /** These readers, refusing a Parquet file with a row group of more than {@code bytes} compressed. */
+    DocumentReaders holdingRowGroupsUpTo(long bytes) {
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, bytes);
     }
 
     /** Which fields hold the text and the id. */
@@ -105,7 +113,7 @@ public final class DocumentReaders {
 
     private DocumentReader openParquet(Storage storage, String key) throws IOException {
         if (storage instanceof FileStorage files) {
-            return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes);
+            return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes, maxRowGroupBytes);
         }
         long size = copies == UNCOUNTED ? 0 : storage.size(key);
         copies.reserveCopy(storage.describe(key), size);
@@ -118,7 +126,7 @@ public final class DocumentReaders {
         }
         try {
             storage.download(key, copy);
-            ParquetReader reader = new ParquetReader(key, copy, decoder, maxLineBytes);
+            ParquetReader reader = new ParquetReader(key, copy, decoder, maxLineBytes, maxRowGroupBytes);
             return new DocumentReader() {
                 private boolean closed;
 

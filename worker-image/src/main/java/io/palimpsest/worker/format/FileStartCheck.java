@@ -51,6 +51,10 @@ public final class FileStartCheck {
 
     private final Map<ItemReason, UnusableItem> firstOf = new EnumMap<>(ItemReason.class);
     private final Set<String> recordFields = new LinkedHashSet<>();
+    /** Records that have the text field, null ({@link ItemReason#MISSING_TEXT} naming it among their fields). */
+    private long nullTexts;
+    /** Records that have the named id field, null ({@link ItemReason#MISSING_ID} naming it among their fields). */
+    private long nullIds;
 
     public FileStartCheck(FieldMapping fields) {
         this(fields, ITEMS, false);
@@ -102,6 +106,12 @@ public final class FileStartCheck {
             unusable.merge(u.reason(), 1L, Long::sum);
             if (u.reason() == ItemReason.MISSING_ID) {
                 addFields(u.recordFields()); // a misspelt idField: the message names the fields there are
+                if (u.recordFields().contains(fields.idField())) {
+                    nullIds++;
+                }
+            }
+            if (u.reason() == ItemReason.MISSING_TEXT && u.recordFields().contains(fields.textField())) {
+                nullTexts++;
             }
             if (u.reason().decodeFailure()) {
                 failures.merge(u.reason(), 1L, Long::sum);
@@ -119,6 +129,8 @@ public final class FileStartCheck {
         }
         items += other.items;
         document |= other.document;
+        nullTexts += other.nullTexts;
+        nullIds += other.nullIds;
         other.unusable.forEach((reason, n) -> unusable.merge(reason, n, Long::sum));
         other.failures.forEach((reason, n) -> failures.merge(reason, n, Long::sum));
         other.firstOf.forEach((reason, item) -> firstOf.merge(reason, item, FileStartCheck::earlier));
@@ -208,12 +220,24 @@ public final class FileStartCheck {
             field = ManifestField.job("spec.input.idField");
             // records with a text and without the named idField: the idField is what makes the file unreadable, not
             // the lines beside them the reader could not read
-            message = "spec.input.idField '" + fields.idField() + "' is in none of " + span(file, unit + "s", unit)
+            long missingIds = unusable.get(ItemReason.MISSING_ID);
+            String where = nullIds == 0
+                    ? "' is in none of "
+                    : nullIds == missingIds ? "' is null in every one of " : "' is missing or null in every one of ";
+            message = "spec.input.idField '" + fields.idField() + where + span(file, unit + "s", unit)
                     + " ("
                     + aside("their fields: " + String.join(", ", recordFields) + "; " + counts()
                             + nearMiss("idField", fields.idField(), recordFields, fields.textField()))
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)";
+        } else if (main == ItemReason.MISSING_TEXT && nullTexts > 0) {
+            // the records have the field, null: saying it is in none of them would send the reader after a misspelling
+            field = ManifestField.job("spec.input.textField");
+            boolean allNull = nullTexts == failures.get(ItemReason.MISSING_TEXT);
+            message = "spec.input.textField '" + fields.textField() + "' is " + (allNull ? "" : "missing or ")
+                    + "null in every one of " + span(file, records, unit) + " ("
+                    + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : ""))
+                    + ")";
         } else if (main == ItemReason.MISSING_TEXT) {
             field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + span(file, records, unit)
@@ -253,7 +277,23 @@ public final class FileStartCheck {
         candidates.remove(other);
         return CrdSchema.nearest(named, candidates)
                 .map(field -> "; did you mean " + manifestField + " '" + field + "'?")
-                .orElse("");
+                .orElseGet(() -> nestedPath(manifestField, named, recordFields));
+    }
+
+    /**
+     * When {@code named} reads as a path into a field the records have ({@code meta.text} beside a {@code meta}
+     * struct or object): the job's fields are top-level ones, and saying only which fields there are leaves the
+     * reader to guess why {@code meta} does not do.
+     */
+    private static String nestedPath(String manifestField, String named, Collection<String> recordFields) {
+        int dot = named.indexOf('.');
+        if (dot <= 0 || !recordFields.contains(named.substring(0, dot))) {
+            return "";
+        }
+        String outer = named.substring(0, dot);
+        return "; " + manifestField + " names a top-level field (a column), never one inside another: '" + named
+                + "' is no path into '" + outer + "'; write the " + (manifestField.equals("idField") ? "id" : "text")
+                + " to a top-level field first";
     }
 
     /**

@@ -5,18 +5,30 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
@@ -30,7 +42,9 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
- * (strings, numbers, booleans, nested groups, repeated fields as arrays; raw binary as base64) and
+ * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
+ * decimals, unsigned integers and half floats as numbers, UUIDs as their text, INT96 timestamps as ISO-8601
+ * instants; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -42,10 +56,29 @@ import org.apache.parquet.schema.Type;
  * <p>A row whose string and binary values come to more than {@code maxRowBytes} is rejected
  * ({@code line_too_long}, naming the column that crossed the bound) before any of them is decoded, as
  * a JSON line over the bound is: a 100 MB value (a few KB of compressed zeros) must not become a
- * 200 MB string. The page that holds it is still decompressed by the Parquet library: a file's pages
- * bound the heap a Parquet input needs.
+ * 200 MB string. The page that holds it is still decompressed by the Parquet library, and a row group's compressed
+ * column chunks are read whole: a file's largest row group, compressed, and its largest page bound the heap a Parquet
+ * input needs, and a file whose row group is more than {@code maxRowGroupBytes} is refused when opened.
  */
 public final class ParquetReader implements DocumentReader {
+
+    /**
+     * The libraries' chatter that asks nothing of the user, kept out of {@code local}'s and {@code show}'s output: a
+     * codec pool's "Got brand-new decompressor" for each codec, Hadoop's "Unable to load native-hadoop library" (its
+     * Java codecs are the ones meant), and "Read empty block" for a row group of no rows (a zero-row file pyarrow
+     * writes). Held here: java.util.logging keeps only weak references to loggers, and a level set on one that is
+     * collected is lost.
+     */
+    private static final List<Logger> QUIETED = List.of(
+            quieted("org.apache.hadoop.io.compress.CodecPool", Level.WARNING),
+            quieted("org.apache.hadoop.util.NativeCodeLoader", Level.SEVERE),
+            quieted("org.apache.parquet.hadoop.ParquetFileReader", Level.SEVERE));
+
+    private static Logger quieted(String name, Level level) {
+        Logger logger = Logger.getLogger(name);
+        logger.setLevel(level);
+        return logger;
+    }
 
     private final String file;
     private final ParquetFileReader reader;
@@ -65,13 +98,30 @@ public final class ParquetReader implements DocumentReader {
     private long rowsLeftInGroup;
     private long rowNumber;
 
-    public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes) throws IOException {
+    /**
+     * The compressed row group a reader may hold: half the heap, so that a row group that would leave the run too
+     * little room is refused naming its size rather than failing every attempt for want of heap.
+     */
+    static long defaultMaxRowGroupBytes() {
+        return Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /** @param maxRowGroupBytes the largest compressed row group this reader may hold (it reads row groups whole) */
+    public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes, long maxRowGroupBytes)
+            throws IOException {
         this.file = file;
         this.maxRowBytes = maxRowBytes;
         try {
             this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
         } catch (IOException | RuntimeException e) {
             throw corrupt("parquet footer unreadable, so not a Parquet file or one cut short", e);
+        }
+        try {
+            requireDecompressors(reader);
+            requireRowGroupsWithin(reader, maxRowGroupBytes);
+        } catch (CorruptInputException e) {
+            reader.close();
+            throw e;
         }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
@@ -146,27 +196,156 @@ public final class ParquetReader implements DocumentReader {
     /** @param topLevel a column of the row itself (only there can it be the text or id column) */
     private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8, RowTooLarge {
         if (!type.isPrimitive()) {
-            return toJson(group.getGroup(field, index), type.asGroupType(), false);
+            Group value = group.getGroup(field, index);
+            GroupType groupType = type.asGroupType();
+            LogicalTypeAnnotation logical = groupType.getLogicalTypeAnnotation();
+            if (isWrapper(groupType) && logical instanceof LogicalTypeAnnotation.ListLogicalTypeAnnotation) {
+                return list(value, groupType);
+            }
+            if (isWrapper(groupType)
+                    && (logical instanceof LogicalTypeAnnotation.MapLogicalTypeAnnotation
+                            || logical instanceof LogicalTypeAnnotation.MapKeyValueTypeAnnotation)
+                    && !groupType.getType(0).isPrimitive()
+                    && groupType.getType(0).asGroupType().getFieldCount() == 2) {
+                return map(value, groupType.getType(0).asGroupType());
+            }
+            return toJson(value, groupType, false);
         }
         PrimitiveType primitive = type.asPrimitiveType();
         JsonNodeFactory nodes = JsonNodeFactory.instance;
+        LogicalTypeAnnotation logical = primitive.getLogicalTypeAnnotation();
+        if (logical instanceof LogicalTypeAnnotation.DecimalLogicalTypeAnnotation decimal) {
+            return nodes.numberNode(new BigDecimal(unscaled(group, field, index, primitive), decimal.getScale()));
+        }
+        if (logical instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation integer && !integer.isSigned()) {
+            return primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT64
+                    ? nodes.numberNode(new BigInteger(Long.toUnsignedString(group.getLong(field, index))))
+                    : nodes.numberNode(Integer.toUnsignedLong(group.getInteger(field, index)));
+        }
+        if (logical instanceof LogicalTypeAnnotation.Float16LogicalTypeAnnotation) {
+            return nodes.numberNode(halfFloat(group.getBinary(field, index)));
+        }
+        if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
+            ByteBuffer bytes = group.getBinary(field, index).toByteBuffer();
+            return nodes.textNode(new UUID(bytes.getLong(), bytes.getLong()).toString());
+        }
         return switch (primitive.getPrimitiveTypeName()) {
             case BOOLEAN -> nodes.booleanNode(group.getBoolean(field, index));
             case INT32 -> nodes.numberNode(group.getInteger(field, index));
             case INT64 -> nodes.numberNode(group.getLong(field, index));
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
-            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> {
-                Binary value = group.getBinary(field, index);
-                rowBytes += value.length();
-                if (rowBytes > maxRowBytes) {
-                    throw new RowTooLarge(type.getName(), rowBytes);
-                }
+            case INT96 -> nodes.textNode(int96Instant(group.getInt96(field, index)));
+            case BINARY, FIXED_LEN_BYTE_ARRAY -> {
+                Binary value = counted(group.getBinary(field, index), type.getName());
                 yield isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
                         ? nodes.textNode(utf8(value, type.getName()))
                         : nodes.textNode(Base64.getEncoder().encodeToString(value.getBytes()));
             }
         };
+    }
+
+    /** A FLOAT16 value: an IEEE 754 half-precision number, little-endian. */
+    private static double halfFloat(Binary value) {
+        ByteBuffer bytes = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int bits = bytes.getShort() & 0xFFFF;
+        int exponent = (bits >>> 10) & 0x1F;
+        int mantissa = bits & 0x3FF;
+        double magnitude;
+        if (exponent == 0) {
+            magnitude = mantissa * 0x1p-24;
+        } else if (exponent == 0x1F) {
+            magnitude = mantissa == 0 ? Double.POSITIVE_INFINITY : Double.NaN;
+        } else {
+            magnitude = Math.scalb(1 + mantissa / 1024.0, exponent - 15);
+        }
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
+    }
+
+    /** The Julian day of 1970-01-01. */
+    private static final long UNIX_EPOCH_JULIAN_DAY = 2_440_588L;
+
+    /**
+     * An INT96 timestamp (Spark's default, Impala's and Hive's) as an ISO-8601 instant: nanoseconds of the day, then
+     * the Julian day, both little-endian.
+     */
+    private static String int96Instant(Binary value) {
+        ByteBuffer bytes = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        long nanosOfDay = bytes.getLong();
+        long julianDay = bytes.getInt() & 0xFFFFFFFFL;
+        return Instant.ofEpochSecond((julianDay - UNIX_EPOCH_JULIAN_DAY) * 86_400L, nanosOfDay)
+                .toString();
+    }
+
+    /** A binary value, its bytes counted against the row's bound. */
+    private Binary counted(Binary value, String column) throws RowTooLarge {
+        rowBytes += value.length();
+        if (rowBytes > maxRowBytes) {
+            throw new RowTooLarge(column, rowBytes);
+        }
+        return value;
+    }
+
+    private BigInteger unscaled(Group group, int field, int index, PrimitiveType type) throws RowTooLarge {
+        return switch (type.getPrimitiveTypeName()) {
+            case INT32 -> BigInteger.valueOf(group.getInteger(field, index));
+            case INT64 -> BigInteger.valueOf(group.getLong(field, index));
+            default ->
+                new BigInteger(
+                        counted(group.getBinary(field, index), type.getName()).getBytes());
+        };
+    }
+
+    /** A LIST or MAP group as the format lays it out: one repeated field inside, anything else is read as a group. */
+    private static boolean isWrapper(GroupType type) {
+        return type.getFieldCount() == 1 && type.getType(0).isRepetition(Type.Repetition.REPEATED);
+    }
+
+    /**
+     * A LIST group's elements as a JSON array, in the layouts the format's backward-compatibility rules name: the
+     * standard three levels ({@code repeated group list { element }}), and the two-level ones older Hive, Spark and
+     * Thrift writers leave (a repeated primitive, or a repeated group that is itself the element: one with several
+     * fields, or one named {@code array} or {@code <list>_tuple}). A missing element is JSON's null.
+     */
+    private ArrayNode list(Group list, GroupType type) throws NotUtf8, RowTooLarge {
+        Type repeated = type.getType(0);
+        ArrayNode values = JsonNodeFactory.instance.arrayNode();
+        int count = list.getFieldRepetitionCount(0);
+        boolean elementIsRepeated = repeated.isPrimitive()
+                || repeated.asGroupType().getFieldCount() != 1
+                || repeated.getName().equals("array")
+                || repeated.getName().equals(type.getName() + "_tuple");
+        for (int i = 0; i < count; i++) {
+            if (elementIsRepeated) {
+                values.add(value(list, 0, i, repeated, false));
+            } else {
+                Group wrapper = list.getGroup(0, i);
+                values.add(
+                        wrapper.getFieldRepetitionCount(0) == 0
+                                ? JsonNodeFactory.instance.nullNode()
+                                : value(wrapper, 0, 0, repeated.asGroupType().getType(0), false));
+            }
+        }
+        return values;
+    }
+
+    /** A MAP group's entries as a JSON object, keyed by each key's text; a missing value is JSON's null. */
+    private ObjectNode map(Group map, GroupType keyValue) throws NotUtf8, RowTooLarge {
+        ObjectNode entries = JsonNodeFactory.instance.objectNode();
+        int count = map.getFieldRepetitionCount(0);
+        for (int i = 0; i < count; i++) {
+            Group entry = map.getGroup(0, i);
+            if (entry.getFieldRepetitionCount(0) == 0) {
+                continue; // a map's key is required: a writer that left one out left no entry to name
+            }
+            String key = value(entry, 0, 0, keyValue.getType(0), false).asText();
+            entries.set(
+                    key,
+                    entry.getFieldRepetitionCount(1) == 0
+                            ? JsonNodeFactory.instance.nullNode()
+                            : value(entry, 1, 0, keyValue.getType(1), false));
+        }
+        return entries;
     }
 
     /** The row's values come to more than the bound: the row is rejected, naming the column that crossed it. */
@@ -211,6 +390,71 @@ public final class ParquetReader implements DocumentReader {
         return logical instanceof LogicalTypeAnnotation.StringLogicalTypeAnnotation
                 || logical instanceof LogicalTypeAnnotation.EnumLogicalTypeAnnotation
                 || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation;
+    }
+
+    /**
+     * Refuses a file with a column compressed by a codec this reader has no decompressor for (Brotli, which pyarrow
+     * writes on request; LZO from old Hadoop jobs; Hadoop's framed LZ4, Spark's {@code lz4}) when it is opened, naming
+     * the column: its first row group would otherwise fail with the name of a missing class.
+     */
+    private static void requireDecompressors(ParquetFileReader reader) throws CorruptInputException {
+        for (BlockMetaData block : reader.getFooter().getBlocks()) {
+            for (ColumnChunkMetaData column : block.getColumns()) {
+                CompressionCodecName codec = column.getCodec();
+                if (!hasDecompressor(codec)) {
+                    throw new CorruptInputException(
+                            "column '" + column.getPath().toDotString() + "' is compressed with " + codec
+                                    + ", which this reader has no decompressor for (it reads UNCOMPRESSED, SNAPPY,"
+                                    + " GZIP, ZSTD and LZ4_RAW): write the file again with one of those (ZSTD or"
+                                    + " SNAPPY, for instance)",
+                            null);
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses a file with a row group of more compressed bytes than {@code max}: the Parquet library reads a row
+     * group's column chunks whole (their pages are decompressed one at a time), and pyarrow and pandas write a table of
+     * under a million rows as one row group, so a 2 GB corpus can be one. Refused when opened, naming the row group, it
+     * says what to do; read, it failed every attempt for want of heap.
+     */
+    private static void requireRowGroupsWithin(ParquetFileReader reader, long max) throws CorruptInputException {
+        var blocks = reader.getFooter().getBlocks();
+        for (int i = 0; i < blocks.size(); i++) {
+            long bytes = blocks.get(i).getCompressedSize();
+            if (bytes > max) {
+                throw new CorruptInputException(
+                        "row group " + (i + 1) + " of " + blocks.size() + " holds " + bytes + " bytes compressed, more"
+                                + " than the " + max + " a reader may hold (half the heap): it is read whole, so write"
+                                + " the file again with smaller row groups (pyarrow and pandas: row_group_size; Polars:"
+                                + " row_group_size; Spark: parquet.block.size; DuckDB: ROW_GROUP_SIZE) or give the"
+                                + " process more memory",
+                        null);
+            }
+        }
+    }
+
+    /**
+     * Whether the Parquet library finds the codec's class, as it does when it decompresses a page, and the library
+     * that class decompresses with: Hadoop's framed LZ4 codec (Spark's {@code lz4}) is there, lz4-java is not, and its
+     * first page threw NoClassDefFoundError.
+     */
+    private static boolean hasDecompressor(CompressionCodecName codec) {
+        String className = codec.getHadoopCompressionCodecClassName();
+        if (className == null) {
+            return true;
+        }
+        return loads(className) && (codec != CompressionCodecName.LZ4 || loads("net.jpountz.lz4.LZ4Factory"));
+    }
+
+    private static boolean loads(String className) {
+        try {
+            Class.forName(className, false, ParquetReader.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /**

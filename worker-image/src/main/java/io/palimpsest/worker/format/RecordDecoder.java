@@ -158,16 +158,23 @@ public final class RecordDecoder {
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
         if (textNode.isNull()) {
+            // the fields the record has, the text's among them: a file whose texts are all null is told apart from one
+            // whose records lack the field
+            List<String> present = new ArrayList<>();
+            if (idNode != null) {
+                present.add(fields.idField());
+            }
+            present.add(fields.textField());
+            record.fieldNames().forEachRemaining(present::add);
             return new UnusableItem(
-                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is null");
+                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is null", present);
         }
         if (!textNode.isTextual()) {
             return new UnusableItem(
                     position,
                     id,
                     ItemReason.TEXT_NOT_A_STRING,
-                    "field '" + fields.textField() + "' is a "
-                            + textNode.getNodeType().name().toLowerCase() + ", not a string");
+                    "field '" + fields.textField() + "' is " + article(textNode) + ", not a string");
         }
         String text = textNode.textValue();
         if (text.isBlank()) {
@@ -175,6 +182,9 @@ public final class RecordDecoder {
         }
         if (!hasId && fields.idFieldNamed()) {
             List<String> present = new ArrayList<>();
+            if (idNode != null) {
+                present.add(fields.idField()); // there, null: told apart from a record without the field
+            }
             present.add(fields.textField());
             record.fieldNames().forEachRemaining(present::add);
             return new UnusableItem(

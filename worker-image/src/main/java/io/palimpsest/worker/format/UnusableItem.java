@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * A line or row that cannot become a document; it goes to the rejects file with its reason.
- * {@code recordFields} are the fields the record has, when it is a record without the text field
- * (empty otherwise): what a wrong {@code input.textField} is reported with.
+ * {@code recordFields} are the fields the record has, when it is a record without the text field or with
+ * the text field null (empty otherwise): what a wrong {@code input.textField} is reported with.
  */
 public record UnusableItem(
         SourcePosition position, String id, ItemReason reason, String detail, List<String> recordFields)

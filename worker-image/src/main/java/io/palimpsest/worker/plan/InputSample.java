@@ -193,6 +193,9 @@ public final class InputSample {
         private final FieldMapping fields;
         private final boolean named;
         private long documents;
+        /** Records that have the field, null. */
+        private long nullIds;
+
         private boolean seen;
         private boolean toTheEnd;
         private final TreeSet<String> recordFields = new TreeSet<>();
@@ -223,6 +226,9 @@ public final class InputSample {
                 seen = true;
             } else if (item instanceof UnusableItem u && u.reason() == ItemReason.MISSING_ID) {
                 documents++;
+                if (u.recordFields().contains(fields.idField())) {
+                    nullIds++;
+                }
                 if (keepFields) {
                     recordFields.addAll(u.recordFields());
                 }
@@ -255,7 +261,11 @@ public final class InputSample {
             }
             recordFields.add(fields.textField());
             String unit = format == InputFormat.PARQUET ? "rows" : "records";
-            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + documents + " "
+            // the records have the field, null: saying it is in none of them would send the reader after a misspelling
+            String where = nullIds == 0
+                    ? "is in none of the "
+                    : nullIds == documents ? "is null in every one of the " : "is missing or null in every one of the ";
+            return Optional.of("spec.input.idField '" + fields.idField() + "' " + where + documents + " "
                     + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
                     + FileStartCheck.nearMiss("idField", fields.idField(), recordFields, fields.textField())
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"

@@ -159,7 +159,8 @@ class ShadedJarIT {
                 CompressionCodecName.UNCOMPRESSED,
                 CompressionCodecName.SNAPPY,
                 CompressionCodecName.GZIP,
-                CompressionCodecName.ZSTD);
+                CompressionCodecName.ZSTD,
+                CompressionCodecName.LZ4_RAW);
         int rowsPerFile = 5;
         try (S3Client s3 = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())

@@ -99,6 +99,83 @@ class InputSampleTest {
         assertTrue(message.endsWith("; did you mean textField 'content'?)"), message);
     }
 
+    /**
+     * A dotted textField ({@code meta.text}, a text column inside a struct as Hugging Face exports often hold) is not a
+     * path into the record: the refusal says so, naming the struct column, rather than only listing the columns.
+     */
+    @Test
+    void aDottedTextFieldIntoAStructColumnIsRefusedSayingFieldsAreTopLevel() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message doc { required binary id (STRING);"
+                + " optional group meta { optional binary text (STRING); optional binary lang (STRING); } }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("s.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 3; i++) {
+                Group row = groups.newGroup().append("id", "p" + i);
+                row.addGroup("meta").append("text", "text " + i).append("lang", "en");
+                writer.write(row);
+            }
+        }
+
+        String message = refusal(new FieldMapping("meta.text", "id"), "s.parquet");
+
+        assertEquals(
+                "spec.input.textField 'meta.text' is in none of the 3 records of " + where("s.parquet")
+                        + " (their fields: id, meta; textField names a top-level field (a column), never one inside"
+                        + " another: 'meta.text' is no path into 'meta'; write the text to a top-level field first)",
+                message);
+    }
+
+    /**
+     * A file whose text column is null in every row (a nullable column of a Parquet export, {@code "text": null} in
+     * JSON) has the field: the refusal says it is null there and names the fields, where it said the field was in none
+     * of the records, with no fields named.
+     */
+    @Test
+    void aTextColumnNullInEveryRowIsRefusedAsNullNotAsMissing() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); optional binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("n.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            writer.write(groups.newGroup().append("id", "a"));
+            writer.write(groups.newGroup().append("id", "b"));
+        }
+        Files.writeString(dir.resolve("n.jsonl"), "{\"id\":\"a\",\"text\":null}\n{\"id\":\"b\"}\n");
+
+        assertEquals(
+                "spec.input.textField 'text' is null in every one of the 2 records of " + where("n.parquet")
+                        + " (their fields: id, text)",
+                refusal(FieldMapping.DEFAULT, "n.parquet"));
+        assertEquals(
+                "spec.input.textField 'text' is missing or null in every one of the 2 records of " + where("n.jsonl")
+                        + " (their fields: id, text)",
+                refusal(FieldMapping.DEFAULT, "n.jsonl"));
+    }
+
+    /** The same for a named id column null in every row: it is there, and null, not missing. */
+    @Test
+    void anIdColumnNullInEveryRowIsRefusedAsNullNotAsMissing() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { optional binary doc_id (STRING); required binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("i.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            writer.write(groups.newGroup().append("text", "one"));
+            writer.write(groups.newGroup().append("text", "two"));
+        }
+
+        String message = refusal(new FieldMapping("text", "doc_id"), "i.parquet");
+
+        assertTrue(
+                message.startsWith("spec.input.idField 'doc_id' is null in every one of the 2 rows of "
+                        + where("i.parquet") + " (their fields: doc_id, text): "),
+                message);
+    }
+
     /** No field the records have is near the one named: nothing is suggested. */
     @Test
     void aTextFieldFarFromEveryFieldTheRecordsHaveGetsNoSuggestion() throws IOException {
