@@ -115,13 +115,20 @@ final class ResumingObjectStream extends InputStream {
 
     /**
      * Every byte is in; the body's own end is read too, so that what the client checks there (a
-     * checksum) is checked. A failure here is not taken up again: there is nothing left to read.
+     * checksum) is checked. A failure here is not taken up again: there is nothing left to read. A connection
+     * that broke after the last byte and before the body's end ({@link CutAnswerException}: a chunked answer's
+     * closing chunk lost) is that end: every byte came, and nothing at the end is checked (the client asks the
+     * store for no checksums of what it reads: {@code ResponseChecksumValidation.WHEN_REQUIRED}).
      */
     private int atEnd(byte[] buffer, int offset, int length) throws IOException {
         if (current != null) {
             int n;
             try {
                 n = current.read(buffer, offset, length);
+            } catch (CutAnswerException e) {
+                abandonCurrent();
+                ended = true;
+                return -1;
             } catch (IOException | SdkException e) {
                 throw new ObjectReadException(
                         "reading " + name + " failed at its end (" + end + " bytes): " + e.getMessage(), e);

@@ -119,7 +119,8 @@ public final class StorageResolver {
 
     static S3Client s3Client(S3Options options, RequestAddress address) {
         var builder = S3Client.builder()
-                .overrideConfiguration(o -> o.addExecutionInterceptor(address))
+                .overrideConfiguration(
+                        o -> o.addExecutionInterceptor(address).addExecutionInterceptor(new WholeAnswerCheck()))
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(Region.of(options.region()))
                 .forcePathStyle(options.pathStyle())

@@ -79,9 +79,10 @@ final class StoreGate {
     }
 
     /**
-     * From now on, a request that gets no answer at all (a refused connection, a timeout) while no request to this
-     * store's address has been answered in the run ({@code check}) is not waited for: it fails at once with
-     * {@code noAnswer}'s exception. A store that answered once, even 503, is waited for as before.
+     * From now on, a request that gets no answer at all (a refused connection, a timeout, a connection closed without
+     * a byte of answer) while no request to this store's address has been answered in the run ({@code check}) is not
+     * waited for: it fails at once with {@code noAnswer}'s exception. A store that answered once, even 503, or began
+     * an answer that broke off, is waited for as before.
      */
     void stopAtStart(StoreStartCheck check, Function<SdkException, IOException> noAnswer) {
         this.startCheck = check;
@@ -101,8 +102,8 @@ final class StoreGate {
                 gate.recordSuccess();
                 return answer;
             } catch (SdkException e) {
-                if (e instanceof SdkServiceException) {
-                    answered(); // the store answered: it is there, whatever it said
+                if (e instanceof SdkServiceException || CutAnswerException.in(e).isPresent()) {
+                    answered(); // the store answered (or began to): it is there, whatever it said
                 }
                 if (!outage(e)) {
                     if (e instanceof SdkServiceException) {
@@ -141,8 +142,12 @@ final class StoreGate {
     }
 
     /**
-     * The store did not answer (a refused, reset or timed-out connection) or said it cannot now
-     * (500, 502, 503, 504, or a throttling code such as SlowDown or a 429).
+     * The store did not answer (a refused, reset or timed-out connection, or one it closed without a byte of answer:
+     * the URL-connection client's "Unexpected end of file from server" is a {@link SocketException}), its answer
+     * broke off ({@link CutAnswerException}), or it said it cannot now (500, 502, 503, 504, or a throttling code such
+     * as SlowDown or a 429). Not every IOException: the SDK retries any it finds as a failure or its cause, but an
+     * unknown host, a TLS handshake refused, a file to upload that cannot be read or an answer that parses wrong
+     * whole are the same when sent again, and fail at once.
      */
     static boolean outage(SdkException e) {
         if (e instanceof SdkServiceException answered) {
@@ -150,7 +155,9 @@ final class StoreGate {
             return status == 500 || status == 502 || status == 503 || status == 504 || answered.isThrottlingException();
         }
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SocketException || cause instanceof SocketTimeoutException) {
+            if (cause instanceof SocketException
+                    || cause instanceof SocketTimeoutException
+                    || cause instanceof CutAnswerException) {
                 return true;
             }
         }
@@ -166,6 +173,10 @@ final class StoreGate {
         }
         if (e instanceof SdkServiceException answered) {
             return "HTTP " + answered.statusCode();
+        }
+        Optional<CutAnswerException> cut = CutAnswerException.in(e);
+        if (cut.isPresent()) {
+            return cut.get().getMessage();
         }
         Throwable root = e;
         while (root.getCause() != null) {

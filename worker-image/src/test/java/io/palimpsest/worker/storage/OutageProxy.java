@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * An HTTP proxy in front of an S3 endpoint that can be switched, for a while, to behave like an
  * object store that is down: resetting every connection before it reads a request (the client gets no answer at all,
  * as from a port nothing listens on; the proxy keeps its port, so that no server another test starts meanwhile is
- * given it and answers for the store), answering every
+ * given it and answers for the store), reading each request and closing its connection cleanly without an answer
+ * (a load balancer whose backend restarts), answering every
  * request 503 SlowDown, or 403 AccessDenied (a store that is up but refuses the credentials); or
  * answer one path 403 with a chosen code (an archived object's InvalidObjectState). It
  * can also lose the answer to one request after the store has carried it out, as a connection
@@ -32,6 +33,18 @@ public final class OutageProxy implements AutoCloseable {
     enum Mode {
         PASS,
         REFUSE,
+        /**
+         * Reads each request, then closes the connection cleanly (FIN, no reset) without a byte of answer: a store,
+         * or a load balancer in front of it, that takes connections while its backend restarts.
+         */
+        CLOSE_UNANSWERED,
+        /**
+         * Passes each request on, then sends the store's answer with a Content-Length and only half of its body,
+         * and closes cleanly: an answer cut short, as a proxy restarting mid-answer leaves it.
+         */
+        CUT_ANSWERS,
+        /** As {@link #CUT_ANSWERS}, the answer sent in chunks ({@code Transfer-Encoding: chunked}) and cut mid-chunk. */
+        CUT_CHUNKED_ANSWERS,
         SLOW_DOWN,
         ACCESS_DENIED,
         /** 400 ExpiredToken: a session token that ran out (refreshed for the next attempt). */
@@ -46,6 +59,7 @@ public final class OutageProxy implements AutoCloseable {
     private final int port;
     private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PASS);
     private final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicInteger cuts = new AtomicInteger();
     private final AtomicReference<LostAnswer> lose = new AtomicReference<>();
     private final ServerSocket server;
 
@@ -98,9 +112,17 @@ public final class OutageProxy implements AutoCloseable {
         return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port;
     }
 
-    /** Requests answered 503 or 403 so far (connections reset in {@link Mode#REFUSE} are not counted). */
+    /**
+     * Requests answered 503 or 403 so far (connections reset in {@link Mode#REFUSE} or closed in
+     * {@link Mode#CLOSE_UNANSWERED} are not counted).
+     */
     int refusals() {
         return refusals.get();
+    }
+
+    /** Answers cut short so far (in the CUT modes; an answer without a body, or to a HEAD, is passed whole). */
+    int cuts() {
+        return cuts.get();
     }
 
     /** Behaves as {@code down} for {@code duration}, then passes requests again. */
@@ -255,6 +277,14 @@ public final class OutageProxy implements AutoCloseable {
             }
             forwarded.append("Connection: close\r\n\r\n");
             requests.add(method + " " + path);
+            if (mode.get() == Mode.CLOSE_UNANSWERED) {
+                if (!expectsContinue) {
+                    fromClient.readNBytes((int) contentLength);
+                }
+                client.shutdownOutput(); // FIN: the client reads the end of the stream, not a reset
+                fromClient.readAllBytes(); // until the client closes its side too: nothing unread is left to reset
+                return;
+            }
             String forbidden = deniedOnly.get(method + " " + path);
             Mode now = forbidden != null
                     ? Mode.ACCESS_DENIED
@@ -315,6 +345,20 @@ public final class OutageProxy implements AutoCloseable {
                 client.setSoLinger(true, 0);
                 return;
             }
+            Mode cutting = mode.get();
+            if (cutting == Mode.CUT_ANSWERS || cutting == Mode.CUT_CHUNKED_ANSWERS) {
+                byte[] framed = cutting == Mode.CUT_ANSWERS ? withContentLength(response) : chunked(response);
+                int bodyStart = bodyStart(framed);
+                int cutAt = bodyStart + (framed.length - bodyStart) / 2;
+                if (!method.equals("HEAD") && cutAt > bodyStart) {
+                    cuts.incrementAndGet();
+                    toClient.write(framed, 0, cutAt);
+                    toClient.flush();
+                    client.shutdownOutput(); // FIN: the answer just ends
+                    fromClient.readAllBytes();
+                    return;
+                }
+            }
             toClient.write(response);
             toClient.flush();
         } catch (SocketException clientWentAway) {
@@ -322,6 +366,86 @@ public final class OutageProxy implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code response} with its body whole and framed by a Content-Length (decoded from chunks if it came in them). */
+    private static byte[] withContentLength(byte[] response) {
+        Answer answer = Answer.of(response);
+        return answer.framed("Content-Length: " + answer.body().length, answer.body());
+    }
+
+    /** {@code response} with its body sent as chunks of at most 64 bytes. */
+    private static byte[] chunked(byte[] response) {
+        Answer answer = Answer.of(response);
+        java.io.ByteArrayOutputStream chunks = new java.io.ByteArrayOutputStream();
+        byte[] body = answer.body();
+        for (int at = 0; at < body.length; at += 64) {
+            int length = Math.min(64, body.length - at);
+            chunks.writeBytes((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            chunks.write(body, at, length);
+            chunks.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        chunks.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return answer.framed("Transfer-Encoding: chunked", chunks.toByteArray());
+    }
+
+    /** An upstream answer taken apart: its status line and headers but those that frame the body, and the body. */
+    private record Answer(String head, byte[] body) {
+
+        static Answer of(byte[] response) {
+            int bodyStart = bodyStart(response);
+            String[] lines = new String(response, 0, bodyStart, StandardCharsets.ISO_8859_1)
+                    .strip()
+                    .split("\r\n");
+            StringBuilder head = new StringBuilder(lines[0]).append("\r\n");
+            boolean chunks = false;
+            for (int i = 1; i < lines.length; i++) {
+                String name =
+                        lines[i].substring(0, lines[i].indexOf(':')).trim().toLowerCase(Locale.ROOT);
+                if (name.equals("transfer-encoding")) {
+                    chunks = lines[i].toLowerCase(Locale.ROOT).contains("chunked");
+                } else if (!name.equals("content-length")) {
+                    head.append(lines[i]).append("\r\n");
+                }
+            }
+            byte[] body = java.util.Arrays.copyOfRange(response, bodyStart, response.length);
+            return new Answer(head.toString(), chunks ? unchunked(body) : body);
+        }
+
+        byte[] framed(String framing, byte[] content) {
+            byte[] head = (this.head + framing + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            byte[] whole = java.util.Arrays.copyOf(head, head.length + content.length);
+            System.arraycopy(content, 0, whole, head.length, content.length);
+            return whole;
+        }
+
+        private static byte[] unchunked(byte[] chunks) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            int at = 0;
+            while (true) {
+                int lineEnd = at;
+                while (chunks[lineEnd] != '\r') {
+                    lineEnd++;
+                }
+                String size = new String(chunks, at, lineEnd - at, StandardCharsets.ISO_8859_1);
+                int length = Integer.parseInt(size.split(";")[0].trim(), 16);
+                if (length == 0) {
+                    return body.toByteArray();
+                }
+                body.write(chunks, lineEnd + 2, length);
+                at = lineEnd + 2 + length + 2;
+            }
+        }
+    }
+
+    /** Where an answer's body begins: after its head's blank line. */
+    private static int bodyStart(byte[] response) {
+        for (int i = 0; i + 4 <= response.length; i++) {
+            if (response[i] == '\r' && response[i + 1] == '\n' && response[i + 2] == '\r' && response[i + 3] == '\n') {
+                return i + 4;
+            }
+        }
+        return response.length;
     }
 
     private static String errorResponse(Mode mode, String forbiddenCode, String method) {

@@ -2,11 +2,15 @@ package io.palimpsest.worker.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
+import javax.net.ssl.SSLHandshakeException;
+import javax.xml.stream.XMLStreamException;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -23,6 +27,35 @@ class StoreGateTest {
                 new Row("refused", unanswered(new ConnectException("Connection refused")), true),
                 new Row("reset", unanswered(new SocketException("Connection reset")), true),
                 new Row("timed out", unanswered(new SocketTimeoutException("Read timed out")), true),
+                new Row(
+                        "closed without a byte of answer",
+                        unanswered(new SocketException("Unexpected end of file from server")),
+                        true),
+                new Row(
+                        "an answer that broke off",
+                        SdkClientException.create(
+                                "Could not parse XML response.",
+                                new XMLStreamException(
+                                        "Premature EOF",
+                                        new CutAnswerException(
+                                                "the store's answer to GET /out broke off after 10 of its 20 bytes",
+                                                null))),
+                        true),
+                new Row(
+                        "a whole answer that is not the XML expected",
+                        SdkClientException.create(
+                                "Could not parse XML response.", new XMLStreamException("Unexpected character '<'")),
+                        false),
+                new Row(
+                        "a file to upload that cannot be read",
+                        SdkClientException.create(
+                                "Unable to execute HTTP request: part-000001.jsonl.gz",
+                                new UncheckedIOException(new NoSuchFileException("part-000001.jsonl.gz"))),
+                        false),
+                new Row(
+                        "a TLS handshake refused",
+                        unanswered(new SSLHandshakeException("PKIX path building failed")),
+                        false),
                 new Row("500", answered(500, "InternalError"), true),
                 new Row("502", answered(502, null), true),
                 new Row("503 SlowDown", answered(503, "SlowDown"), true),

@@ -118,7 +118,7 @@ class StoreOutageTest {
     @ParameterizedTest
     @EnumSource(
             value = OutageProxy.Mode.class,
-            names = {"REFUSE", "SLOW_DOWN"})
+            names = {"REFUSE", "CLOSE_UNANSWERED", "CUT_ANSWERS", "CUT_CHUNKED_ANSWERS", "SLOW_DOWN"})
     void aStoreDownForAFewSecondsMidShardIsWaitedForAndEveryDocumentIsCommittedOnce(OutageProxy.Mode mode)
             throws IOException, InterruptedException {
         String name = "brief-" + mode.name().toLowerCase();
@@ -138,13 +138,89 @@ class StoreOutageTest {
             assertEquals(sorted(ids), sorted(Outputs.ids(direct("out", name), "upper/shard-00000.jsonl.gz")));
             assertFalse(gateLog.warnings.isEmpty(), "the gate closed");
             assertTrue(gateLog.warnings.get(0).startsWith("object store s3://"), gateLog.warnings.get(0));
+            // (a store that cuts its answers answers the probe, a HEAD, whose answer has no body: the gate warns
+            // once more that requests still fail after it, and waits on)
             assertEquals(
-                    gateLog.warnings.size(),
+                    gateLog.warnings.stream()
+                            .filter(w -> w.contains(" unavailable after "))
+                            .count(),
                     gateLog.healthy.size(),
                     "one warning per gate that closed, one notice when it is healthy again: " + gateLog);
             if (mode == OutageProxy.Mode.SLOW_DOWN) {
                 assertTrue(proxy.refusals() > 0, "requests met the 503s");
             }
+        }
+    }
+
+    /**
+     * Answers cut short (the connection closed mid-body, the body framed by a Content-Length or in chunks) to a
+     * listing and to the XML answers of a multipart assembly are an outage like no answer at all: waited for, then
+     * sent again, never failed as if the store had answered malformed XML; an object's body is read on after each
+     * cut. The store cuts them for 2 s.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = OutageProxy.Mode.class,
+            names = {"CUT_ANSWERS", "CUT_CHUNKED_ANSWERS"})
+    void answersCutShortAreWaitedForAsAnOutageForListingsAndMultipartAssemblies(OutageProxy.Mode mode)
+            throws IOException {
+        String name = "cut-" + mode.name().toLowerCase();
+        byte[] first = new byte[3 * 1024 * 1024];
+        byte[] second = new byte[3 * 1024 * 1024];
+        java.util.Arrays.fill(first, (byte) 'a');
+        java.util.Arrays.fill(second, (byte) 'b');
+        Storage direct = direct("out", name);
+        direct.put("p0", first);
+        direct.put("p1", second);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            byte[] note =
+                    "a note of a few words, read whole through answers cut in half".getBytes(StandardCharsets.UTF_8);
+            direct.put("note", note);
+            proxy.down(mode, Duration.ofSeconds(2));
+            assertEquals(
+                    List.of("note", "p0", "p1"),
+                    output.list("").stream().map(StoredObject::key).sorted().toList());
+            // read on after each cut; the last cut loses only the end of the chunks, after every byte
+            assertArrayEquals(note, output.readAll("note"));
+            int listingsCut = proxy.cuts();
+            assertTrue(listingsCut > 0, "the listing's answers were cut");
+
+            proxy.down(mode, Duration.ofSeconds(2));
+            output.concatenate(List.of("p0", "p1"), "joined");
+            assertTrue(proxy.cuts() > listingsCut, "the assembly's answers were cut");
+
+            byte[] joined = direct.readAll("joined");
+            assertEquals(first.length + second.length, joined.length);
+            assertEquals('a', joined[first.length - 1]);
+            assertEquals('b', joined[first.length]);
+            assertFalse(gateLog.warnings.isEmpty(), "the gate closed");
+        }
+    }
+
+    /**
+     * The store cuts its answers for longer than the outage limit: the attempt ends as an outage (exit 75), not as a
+     * failure that the store's own answer would be.
+     */
+    @Test
+    void answersCutShortPastMaxOutageEndTheAttemptAsAnOutage() throws IOException {
+        String name = "cut-past-limit";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofSeconds(2));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofSeconds(2))) {
+            plan(input, output);
+            proxy.down(OutageProxy.Mode.CUT_CHUNKED_ANSWERS, Duration.ofHours(1));
+            ShardRunner.Report report = runOneShard(input, output, 0, new UppercaseProcessor());
+
+            assertEquals(
+                    ExitCodes.STORE_UNREACHABLE,
+                    report.exitCode(),
+                    report.summary().getMessage());
+            assertEquals(ShardSummary.Outcome.storeUnreachable, report.summary().getOutcome());
+            assertTrue(
+                    report.summary().getMessage().contains("unavailable for more than 2 s"),
+                    report.summary().getMessage());
         }
     }
 

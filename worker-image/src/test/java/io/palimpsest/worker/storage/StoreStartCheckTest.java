@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
@@ -29,10 +31,14 @@ class StoreStartCheckTest {
 
     private static final Duration MAX_OUTAGE = Duration.ofMinutes(1);
 
-    @Test
-    void aFirstRequestNothingAnswersStopsAtOnceNamingTheAddress() throws IOException {
+    /** Refused, or taken and closed without a byte of answer: either way nothing ever answered. */
+    @ParameterizedTest
+    @EnumSource(
+            value = OutageProxy.Mode.class,
+            names = {"REFUSE", "CLOSE_UNANSWERED"})
+    void aFirstRequestNothingAnswersStopsAtOnceNamingTheAddress(OutageProxy.Mode mode) throws IOException {
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
-            proxy.down(OutageProxy.Mode.REFUSE, Duration.ofHours(1));
+            proxy.down(mode, Duration.ofHours(1));
             try (S3Storage out = throughProxy(proxy, "out", "never", new StoreStartCheck())) {
                 long start = System.nanoTime();
                 StoreUnavailableException failed = assertThrows(StoreUnavailableException.class, () -> out.list(""));
@@ -43,14 +49,17 @@ class StoreStartCheckTest {
         }
     }
 
-    @Test
-    void aStoreThatAnsweredOnceIsWaitedForAlsoByAStorageThatHadNotAskedYet() throws Exception {
+    @ParameterizedTest
+    @EnumSource(
+            value = OutageProxy.Mode.class,
+            names = {"REFUSE", "CLOSE_UNANSWERED"})
+    void aStoreThatAnsweredOnceIsWaitedForAlsoByAStorageThatHadNotAskedYet(OutageProxy.Mode mode) throws Exception {
         StoreStartCheck check = new StoreStartCheck();
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage input = throughProxy(proxy, "corpus", "answered", check);
                 S3Storage output = throughProxy(proxy, "out", "answered", check)) {
             input.put("a.jsonl", "{}\n".getBytes(StandardCharsets.UTF_8));
-            proxy.down(OutageProxy.Mode.REFUSE, Duration.ofSeconds(3));
+            proxy.down(mode, Duration.ofSeconds(3));
 
             assertEquals(List.of(), output.list(""), "waited for the store, then listed");
             assertEquals(1, input.list("").size());
@@ -65,6 +74,18 @@ class StoreStartCheckTest {
 
             assertEquals(List.of(), output.list(""), "a 503 is an answer: waited, then listed");
             assertTrue(proxy.refusals() > 0, "the first requests met the 503s");
+        }
+    }
+
+    /** An answer that began (a status line, headers and some of the body) and was cut: the store is there. */
+    @Test
+    void aStoreWhoseFirstAnswersAreCutShortIsWaitedFor() throws Exception {
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", "cut", new StoreStartCheck())) {
+            proxy.down(OutageProxy.Mode.CUT_CHUNKED_ANSWERS, Duration.ofSeconds(3));
+
+            assertEquals(List.of(), output.list(""), "a cut answer is an answer: waited, then listed");
+            assertTrue(proxy.cuts() > 0, "the first requests' answers were cut");
         }
     }
 
