@@ -157,11 +157,26 @@ final class StoreGate {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof SocketException
                     || cause instanceof SocketTimeoutException
-                    || cause instanceof CutAnswerException) {
+                    || cause instanceof CutAnswerException
+                    || bodyNotSent(cause)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The JDK's client could not send a request's body: the connection broke while it was being written (a store
+     * restarting mid-upload resets it). That client keeps the socket's own failure to itself and says only this, so
+     * it is known by where it is thrown: the request's body stream, which fails only on the connection.
+     */
+    private static boolean bodyNotSent(Throwable cause) {
+        if (cause.getClass() != java.io.IOException.class || cause.getCause() != null) {
+            return false;
+        }
+        StackTraceElement[] at = cause.getStackTrace();
+        return at.length > 0
+                && at[0].getClassName().equals("sun.net.www.protocol.http.HttpURLConnection$StreamingOutputStream");
     }
 
     private static String what(SdkException e) {

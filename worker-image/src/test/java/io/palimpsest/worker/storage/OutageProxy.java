@@ -39,6 +39,11 @@ public final class OutageProxy implements AutoCloseable {
          */
         CLOSE_UNANSWERED,
         /**
+         * Takes a request's head and the first 64 KiB of its body, then resets the connection while the client is
+         * still sending: a store going down in the middle of an upload.
+         */
+        RESET_MID_BODY,
+        /**
          * Passes each request on, then sends the store's answer with a Content-Length and only half of its body,
          * and closes cleanly: an answer cut short, as a proxy restarting mid-answer leaves it.
          */
@@ -277,6 +282,15 @@ public final class OutageProxy implements AutoCloseable {
             }
             forwarded.append("Connection: close\r\n\r\n");
             requests.add(method + " " + path);
+            if (mode.get() == Mode.RESET_MID_BODY && contentLength > 0) {
+                if (expectsContinue) {
+                    toClient.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    toClient.flush();
+                }
+                fromClient.readNBytes((int) Math.min(contentLength, 64 * 1024));
+                client.setSoLinger(true, 0); // the rest of the body meets a reset
+                return;
+            }
             if (mode.get() == Mode.CLOSE_UNANSWERED) {
                 if (!expectsContinue) {
                     fromClient.readNBytes((int) contentLength);

@@ -42,6 +42,22 @@ class StoreGateTest {
                                                 null))),
                         true),
                 new Row(
+                        "a body the connection broke while it was sent",
+                        SdkClientException.create(
+                                "Unable to execute HTTP request: Error writing request body to server",
+                                thrownAt(
+                                        new java.io.IOException("Error writing request body to server"),
+                                        "sun.net.www.protocol.http.HttpURLConnection$StreamingOutputStream")),
+                        true),
+                new Row(
+                        "the same words from anywhere else",
+                        SdkClientException.create(
+                                "Unable to execute HTTP request: Error writing request body to server",
+                                thrownAt(
+                                        new java.io.IOException("Error writing request body to server"),
+                                        "io.palimpsest.worker.storage.S3Storage")),
+                        false),
+                new Row(
                         "a whole answer that is not the XML expected",
                         SdkClientException.create(
                                 "Could not parse XML response.", new XMLStreamException("Unexpected character '<'")),
@@ -75,6 +91,11 @@ class StoreGateTest {
         for (Row row : rows) {
             assertEquals(row.outage(), StoreGate.outage(row.failure()), row.what());
         }
+    }
+
+    private static Exception thrownAt(Exception e, String className) {
+        e.setStackTrace(new StackTraceElement[] {new StackTraceElement(className, "write", null, 1)});
+        return e;
     }
 
     private static SdkException unanswered(Exception cause) {

@@ -66,6 +66,27 @@ class StoreStartCheckTest {
         }
     }
 
+    /**
+     * An upload whose connection the store resets while its body is still being sent (a store restarting mid-upload):
+     * the JDK's client says only "Error writing request body to server", without the reset as its cause; an outage,
+     * waited out, not a failure of the attempt.
+     */
+    @Test
+    void anUploadResetWhileItsBodyIsSentIsWaitedFor() throws Exception {
+        StoreStartCheck check = new StoreStartCheck();
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", "reset-body", check)) {
+            assertEquals(List.of(), output.list(""), "the store answered once");
+            byte[] body = new byte[8 << 20];
+            new java.util.Random(7).nextBytes(body);
+            proxy.down(OutageProxy.Mode.RESET_MID_BODY, Duration.ofSeconds(3));
+
+            output.put("big.bin", body);
+
+            assertEquals(body.length, output.size("big.bin"));
+        }
+    }
+
     @Test
     void aStoreWhoseFirstAnswerIsSlowDownIsWaitedFor() throws Exception {
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
