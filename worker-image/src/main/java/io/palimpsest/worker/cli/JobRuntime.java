@@ -318,7 +318,8 @@ final class JobRuntime implements AutoCloseable {
         Path temp = Files.createTempDirectory("palimpsest-" + writer);
         temp.toFile().deleteOnExit();
         // room for every request in flight plus a few thousand finished out of order, so one slow or hung
-        // request (held back until its deadline) does not stall the shard while it waits
+        // request (held back until its deadline) does not stall the shard while it waits; the texts of the items in it
+        // are bounded besides by an eighth of the heap (RunSettings' windowBytes), so long documents hold fewer
         int window = checkpointEvery + concurrencyCap() + OUT_OF_ORDER_SLACK;
         return new RunSettings(
                 attempt,

@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -60,7 +59,7 @@ public final class PartWriter implements AutoCloseable {
     private final List<String> streams;
     private final String writerId;
     private final int checkpointEvery;
-    private final Semaphore window;
+    private final ReadAhead window;
     private final ObjectMapper json;
     private final Path tempDir;
     private final Compression compression;
@@ -114,7 +113,7 @@ public final class PartWriter implements AutoCloseable {
             List<String> variants,
             String writerId,
             int checkpointEvery,
-            Semaphore window,
+            ReadAhead window,
             ObjectMapper json,
             Path tempDir,
             Compression compression,
@@ -225,7 +224,7 @@ public final class PartWriter implements AutoCloseable {
 
     private void onCompleted(Completed completed) throws IOException {
         appended++;
-        window.release();
+        window.release(completed.item());
         if (completed.untilAnswered()) {
             held.add(completed);
             heldCount = held.size();

@@ -5,7 +5,8 @@ import java.nio.file.Path;
 
 /**
  * How one attempt runs a shard. {@code window} bounds items handed out but not yet answered
- * (in flight or queued for a connection), which bounds memory; an answer goes into the part being
+ * (in flight or queued for a connection), and {@code windowBytes} the size of their texts (an item
+ * larger than it goes alone), which together bound memory ({@link ReadAhead}); an answer goes into the part being
  * filled at once, so the work a kill can lose is bounded by {@code checkpointEvery}.
  * {@code attempt} is 0-based; {@code attemptsPerShard} is the job's {@code retry.attemptsPerShard}:
  * only the last attempt commits a document whose calls failed after every retry (as a
@@ -26,7 +27,8 @@ public record RunSettings(
         Path tempDir,
         int attemptsPerShard,
         boolean simulated,
-        String modelIdentity) {
+        String modelIdentity,
+        long windowBytes) {
 
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
@@ -38,8 +40,43 @@ public record RunSettings(
         if (window < 1) {
             throw new IllegalArgumentException("window must be at least 1, got " + window);
         }
+        if (windowBytes < 1) {
+            throw new IllegalArgumentException("windowBytes must be at least 1, got " + windowBytes);
+        }
         if (attemptsPerShard < 1) {
             throw new IllegalArgumentException("attemptsPerShard must be at least 1, got " + attemptsPerShard);
         }
+    }
+
+    /** Settings whose window's texts may take {@link ReadAhead#HEAP_SHARE} of the heap. */
+    public RunSettings(
+            int attempt,
+            String writerId,
+            int checkpointEvery,
+            int window,
+            Compression compression,
+            String job,
+            String jobUid,
+            String recipeHash,
+            String model,
+            Path tempDir,
+            int attemptsPerShard,
+            boolean simulated,
+            String modelIdentity) {
+        this(
+                attempt,
+                writerId,
+                checkpointEvery,
+                window,
+                compression,
+                job,
+                jobUid,
+                recipeHash,
+                model,
+                tempDir,
+                attemptsPerShard,
+                simulated,
+                modelIdentity,
+                ReadAhead.heapShare());
     }
 }

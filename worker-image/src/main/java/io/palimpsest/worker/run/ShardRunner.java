@@ -32,7 +32,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -313,7 +312,7 @@ public final class ShardRunner {
      */
     private void process(Shard shard, ShardLayout layout, CheckpointStore checkpoints, CheckpointStore.State state)
             throws IOException, InterruptedException, ExecutionException {
-        Semaphore window = new Semaphore(settings.window());
+        ReadAhead window = new ReadAhead(settings.window(), settings.windowBytes());
         try (PartWriter writer = new PartWriter(
                         output,
                         layout,
@@ -341,7 +340,7 @@ public final class ShardRunner {
         }
     }
 
-    private void pass(CheckpointStore.State state, PartWriter writer, ShardInput items, Semaphore window)
+    private void pass(CheckpointStore.State state, PartWriter writer, ShardInput items, ReadAhead window)
             throws IOException, InterruptedException, ExecutionException {
         InFlight inFlight = new InFlight(writer);
         current = inFlight;
@@ -354,10 +353,10 @@ public final class ShardRunner {
         while ((item = items.next()) != null) {
             progress.itemsRead.incrementAndGet();
             if (!state.done().contains(ordinal)) {
-                if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
+                if (inFlight.stopping() || !acquire(window, item, writer, inFlight)) {
                     break;
                 }
-                submit(writer, inFlight, ordinal, item);
+                submit(writer, window, inFlight, ordinal, item);
                 submitted++;
             } else {
                 progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
@@ -370,17 +369,21 @@ public final class ShardRunner {
         writer.done().get();
     }
 
-    /** Waits for room in the window; false when the run is failing (stop reading). */
-    private static boolean acquire(Semaphore window, PartWriter writer, InFlight inFlight) throws InterruptedException {
-        while (!window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-            if (writer.done().isDone() || inFlight.stopping()) {
-                return false;
-            }
+    /** Waits for room for {@code item} in the window; false when the run is failing (stop reading). */
+    private static boolean acquire(ReadAhead window, InputItem item, PartWriter writer, InFlight inFlight)
+            throws InterruptedException {
+        if (!window.acquire(item, () -> writer.done().isDone() || inFlight.stopping())) {
+            return false;
         }
-        return !writer.done().isDone();
+        if (writer.done().isDone()) {
+            window.release(item);
+            return false;
+        }
+        return true;
     }
 
-    private void submit(PartWriter writer, InFlight inFlight, long ordinal, InputItem item) {
+    /** Hands {@code item} on; the writer gives its room in the window back when it takes the result. */
+    private void submit(PartWriter writer, ReadAhead window, InFlight inFlight, long ordinal, InputItem item) {
         attemptCounts.took();
         if (item instanceof UnusableItem unusable) {
             ProcessedDocument result = ProcessedDocument.rejected(unusable.reason(), unusable.detail(), 0, 0);
@@ -392,6 +395,7 @@ public final class ShardRunner {
         processor.process((Document) item).whenComplete((result, error) -> {
             ProcessedDocument done = error == null ? result : lastAttemptReject(unwrap(error));
             if (done == null) {
+                window.release(item); // never reaches the writer: the attempt fails on it
                 inFlight.failed(error);
             } else {
                 if (settings.simulated()) {

@@ -49,6 +49,7 @@ import java.util.function.IntFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ShardRunnerTest {
@@ -374,6 +375,55 @@ class ShardRunnerTest {
                         .endsWith("; 4 documents whose tries ran out before the attempt stopped are not rejected: in"
                                 + " no checkpoint part, left to the next attempt, which does them again"),
                 summary.getMessage());
+    }
+
+    /**
+     * With a bytes bound smaller than any document, each item goes alone: the next is read only once the writer took
+     * the last one's answer. Every path gives its room back (answers, unusable items, skips), or the shard would stall.
+     */
+    @Test
+    @Timeout(60)
+    void documentsLargerThanTheWindowsBytesGoOneAtATimeAndTheShardCompletes() throws IOException {
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger mostInFlight = new AtomicInteger();
+        DocumentProcessor counting = answeredInOrder(doc -> {
+            mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            return CompletableFuture.supplyAsync(() -> {
+                inFlight.decrementAndGet();
+                return upper(doc);
+            });
+        });
+
+        ShardSummary summary = runner(counting, "w1", out, EVERY + 10, new RunProgress(), 3, 1)
+                .run(shard)
+                .summary();
+
+        assertEquals(ShardSummary.Outcome.committed, summary.getOutcome(), summary.getMessage());
+        assertEquals(203, summary.getRead());
+        assertEquals(200, summary.getWritten());
+        assertEquals(2, summary.getRejected());
+        assertEquals(1, summary.getSkipped());
+        assertEquals(1, mostInFlight.get(), "one document at a time in a window of one document's bytes");
+    }
+
+    /** A reject held until a later answer gives its room in the window back when it is taken, held or not. */
+    @Test
+    @Timeout(60)
+    void aHeldRejectGivesItsRoomBackInAWindowOfOneDocument() throws IOException {
+        DocumentProcessor a10Fails = answeredInOrder(doc -> number(doc) == 10
+                ? CompletableFuture.failedFuture(
+                        new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500")))
+                : CompletableFuture.supplyAsync(() -> upper(doc)));
+
+        ShardSummary summary = runner(a10Fails, "w1", out, EVERY + 10, new RunProgress(), 1, 1)
+                .run(shard)
+                .summary();
+
+        assertEquals(ShardSummary.Outcome.committed, summary.getOutcome(), summary.getMessage());
+        assertEquals(203, summary.getRead());
+        assertEquals(summary.getRead(), summary.getWritten() + summary.getRejected() + summary.getSkipped());
+        assertEquals(
+                Map.of("model_error", 1L, "duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason());
     }
 
     /** A reject held until a later answer is counted in the run's progress once that answer writes it. */
@@ -860,6 +910,18 @@ class ShardRunnerTest {
             int window,
             RunProgress progress,
             int attemptsPerShard) {
+        return runner(processor, writer, output, window, progress, attemptsPerShard, 1L << 30);
+    }
+
+    /** @param windowBytes the bytes of text the window holds at most (an item larger goes alone) */
+    private ShardRunner runner(
+            DocumentProcessor processor,
+            String writer,
+            Path output,
+            int window,
+            RunProgress progress,
+            int attemptsPerShard,
+            long windowBytes) {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
@@ -876,7 +938,8 @@ class ShardRunnerTest {
                     Files.createTempDirectory(dir, "tmp"),
                     attemptsPerShard,
                     false,
-                    null);
+                    null,
+                    windowBytes);
             return new ShardRunner(
                     new FileStorage(in), new FileStorage(output), readers, processor, settings, json, progress);
         } catch (IOException e) {
