@@ -334,7 +334,8 @@ final class JobRuntime implements AutoCloseable {
                 temp,
                 attemptsPerShard(),
                 simulated,
-                modelIdentity());
+                modelIdentity(),
+                RunSettings.defaultWindowBytes());
     }
 
     @Override

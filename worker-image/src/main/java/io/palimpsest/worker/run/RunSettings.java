@@ -33,6 +33,11 @@ public record RunSettings(
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
 
+    /** The room a window's texts may take by default: 1/{@link ReadAhead#HEAP_SHARE} of this JVM's heap. */
+    public static long defaultWindowBytes() {
+        return ReadAhead.heapShare();
+    }
+
     public RunSettings {
         if (checkpointEvery < 1) {
             throw new IllegalArgumentException("checkpointEvery must be at least 1, got " + checkpointEvery);
@@ -46,37 +51,5 @@ public record RunSettings(
         if (attemptsPerShard < 1) {
             throw new IllegalArgumentException("attemptsPerShard must be at least 1, got " + attemptsPerShard);
         }
-    }
-
-    /** Settings whose window's texts may take {@link ReadAhead#HEAP_SHARE} of the heap. */
-    public RunSettings(
-            int attempt,
-            String writerId,
-            int checkpointEvery,
-            int window,
-            Compression compression,
-            String job,
-            String jobUid,
-            String recipeHash,
-            String model,
-            Path tempDir,
-            int attemptsPerShard,
-            boolean simulated,
-            String modelIdentity) {
-        this(
-                attempt,
-                writerId,
-                checkpointEvery,
-                window,
-                compression,
-                job,
-                jobUid,
-                recipeHash,
-                model,
-                tempDir,
-                attemptsPerShard,
-                simulated,
-                modelIdentity,
-                ReadAhead.heapShare());
     }
 }

@@ -246,7 +246,8 @@ class OutageRecognitionRaceTest {
                 Files.createTempDirectory(dir, "tmp"),
                 1,
                 false,
-                null);
+                null,
+                RunSettings.defaultWindowBytes());
         return new ShardRunner(
                 new FileStorage(dir.resolve("in")),
                 new FileStorage(dir.resolve("out")),

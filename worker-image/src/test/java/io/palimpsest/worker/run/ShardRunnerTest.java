@@ -196,7 +196,8 @@ class ShardRunnerTest {
                         Files.createTempDirectory(dir, "tmp"),
                         3,
                         false,
-                        null);
+                        null,
+                        RunSettings.defaultWindowBytes());
                 return new ShardRunner(
                         new FileStorage(in),
                         new FileStorage(out),
@@ -975,7 +976,8 @@ class ShardRunnerTest {
                     Files.createTempDirectory(dir, "tmp"),
                     RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
                     false,
-                    modelIdentity);
+                    modelIdentity,
+                    RunSettings.defaultWindowBytes());
             return new ShardRunner(
                     new FileStorage(in),
                     new FileStorage(output),

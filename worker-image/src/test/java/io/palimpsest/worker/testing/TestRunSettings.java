@@ -24,6 +24,7 @@ public final class TestRunSettings {
                 tempDir,
                 RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
                 false,
-                null);
+                null,
+                RunSettings.defaultWindowBytes());
     }
 }
