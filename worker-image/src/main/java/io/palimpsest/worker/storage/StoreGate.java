@@ -158,7 +158,7 @@ final class StoreGate {
             if (cause instanceof SocketException
                     || cause instanceof SocketTimeoutException
                     || cause instanceof CutAnswerException
-                    || bodyNotSent(cause)) {
+                    || requestNotSent(cause)) {
                 return true;
             }
         }
@@ -166,18 +166,24 @@ final class StoreGate {
     }
 
     /**
-     * The JDK's client could not send a request's body: the connection broke while it was being written (a store
-     * restarting mid-upload resets it). That client keeps the socket's own failure to itself and says only this, so
-     * it is known by where it is thrown: the request's body stream, which fails only on the connection.
+     * The JDK's client could not send a request: the connection broke while its head or body was being written (a
+     * store restarting mid-upload, or a load balancer with no store behind it, resets it). That client keeps the
+     * socket's own failure to itself and says only "Error writing to server" or "Error writing request body to
+     * server", so the failure is known by those words and where it is thrown: its request writing, which fails only
+     * on the connection.
      */
-    private static boolean bodyNotSent(Throwable cause) {
-        if (cause.getClass() != java.io.IOException.class || cause.getCause() != null) {
+    private static boolean requestNotSent(Throwable cause) {
+        if (cause.getClass() != java.io.IOException.class
+                || cause.getCause() != null
+                || !REQUEST_NOT_SENT.contains(String.valueOf(cause.getMessage()))) {
             return false;
         }
         StackTraceElement[] at = cause.getStackTrace();
-        return at.length > 0
-                && at[0].getClassName().equals("sun.net.www.protocol.http.HttpURLConnection$StreamingOutputStream");
+        return at.length > 0 && at[0].getClassName().startsWith("sun.net.www.protocol.http.HttpURLConnection");
     }
+
+    private static final java.util.Set<String> REQUEST_NOT_SENT =
+            java.util.Set.of("Error writing to server", "Error writing request body to server");
 
     private static String what(SdkException e) {
         if (e instanceof AwsServiceException answered

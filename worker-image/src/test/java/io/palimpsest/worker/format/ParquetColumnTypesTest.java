@@ -11,10 +11,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -182,17 +178,7 @@ class ParquetColumnTypesTest {
                 .open(new FileStorage(dir), name);
     }
 
-    private interface Rows {
-        Group[] of(SimpleGroupFactory groups);
-    }
-
-    private void write(MessageType schema, String name, Rows rows) throws IOException {
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve(name)))
-                .withType(schema)
-                .build()) {
-            for (Group row : rows.of(new SimpleGroupFactory(schema))) {
-                writer.write(row);
-            }
-        }
+    private void write(MessageType schema, String name, ParquetRows rows) throws IOException {
+        ParquetRows.write(dir.resolve(name), schema, rows);
     }
 }

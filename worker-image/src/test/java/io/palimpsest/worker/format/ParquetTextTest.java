@@ -234,17 +234,7 @@ class ParquetTextTest {
         }
     }
 
-    private interface Rows {
-        Group[] of(SimpleGroupFactory groups);
-    }
-
-    private void write(MessageType schema, String name, Rows rows) throws IOException {
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve(name)))
-                .withType(schema)
-                .build()) {
-            for (Group row : rows.of(new SimpleGroupFactory(schema))) {
-                writer.write(row);
-            }
-        }
+    private void write(MessageType schema, String name, ParquetRows rows) throws IOException {
+        ParquetRows.write(dir.resolve(name), schema, rows);
     }
 }

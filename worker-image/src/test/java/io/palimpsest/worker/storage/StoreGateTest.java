@@ -50,6 +50,22 @@ class StoreGateTest {
                                         "sun.net.www.protocol.http.HttpURLConnection$StreamingOutputStream")),
                         true),
                 new Row(
+                        "a request head the connection broke while it was sent",
+                        SdkClientException.create(
+                                "Unable to execute HTTP request: Error writing to server",
+                                thrownAt(
+                                        new java.io.IOException("Error writing to server"),
+                                        "sun.net.www.protocol.http.HttpURLConnection")),
+                        true),
+                new Row(
+                        "other words from the same client",
+                        SdkClientException.create(
+                                "Unable to execute HTTP request: Unable to tunnel through proxy",
+                                thrownAt(
+                                        new java.io.IOException("Unable to tunnel through proxy"),
+                                        "sun.net.www.protocol.http.HttpURLConnection")),
+                        false),
+                new Row(
                         "the same words from anywhere else",
                         SdkClientException.create(
                                 "Unable to execute HTTP request: Error writing request body to server",

@@ -165,13 +165,7 @@ class StoreOutageTest {
     void answersCutShortAreWaitedForAsAnOutageForListingsAndMultipartAssemblies(OutageProxy.Mode mode)
             throws IOException {
         String name = "cut-" + mode.name().toLowerCase();
-        byte[] first = new byte[3 * 1024 * 1024];
-        byte[] second = new byte[3 * 1024 * 1024];
-        java.util.Arrays.fill(first, (byte) 'a');
-        java.util.Arrays.fill(second, (byte) 'b');
-        Storage direct = direct("out", name);
-        direct.put("p0", first);
-        direct.put("p1", second);
+        Storage direct = twoParts(name);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
             byte[] note =
@@ -191,9 +185,7 @@ class StoreOutageTest {
             assertTrue(proxy.cuts() > listingsCut, "the assembly's answers were cut");
 
             byte[] joined = direct.readAll("joined");
-            assertEquals(first.length + second.length, joined.length);
-            assertEquals('a', joined[first.length - 1]);
-            assertEquals('b', joined[first.length]);
+            assertJoined(joined);
             assertFalse(gateLog.warnings.isEmpty(), "the gate closed");
         }
     }
@@ -560,13 +552,7 @@ class StoreOutageTest {
     @Test
     void anAssemblyWhoseCompletionAnswerWasLostIsStillDone() throws IOException {
         String name = "lost-complete";
-        byte[] first = new byte[3 * 1024 * 1024];
-        byte[] second = new byte[3 * 1024 * 1024];
-        java.util.Arrays.fill(first, (byte) 'a');
-        java.util.Arrays.fill(second, (byte) 'b');
-        Storage direct = direct("out", name);
-        direct.put("p0", first);
-        direct.put("p1", second);
+        Storage direct = twoParts(name);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
             proxy.loseNextAnswerThen("POST", "/out/" + name + "/joined", "uploadId=", OutageProxy.Mode.NO_SUCH_UPLOAD);
@@ -574,9 +560,7 @@ class StoreOutageTest {
             output.concatenate(List.of("p0", "p1"), "joined");
 
             byte[] joined = direct.readAll("joined");
-            assertEquals(first.length + second.length, joined.length);
-            assertEquals('a', joined[first.length - 1]);
-            assertEquals('b', joined[first.length]);
+            assertJoined(joined);
         }
     }
 
@@ -589,15 +573,9 @@ class StoreOutageTest {
     @Test
     void anOlderObjectOfTheAssemblysSizeIsNotTakenAsTheAssemblyWhoseCompletionWasLost() throws IOException {
         String name = "lost-complete-older";
-        byte[] first = new byte[3 * 1024 * 1024];
-        byte[] second = new byte[3 * 1024 * 1024];
-        byte[] older = new byte[first.length + second.length];
-        java.util.Arrays.fill(first, (byte) 'a');
-        java.util.Arrays.fill(second, (byte) 'b');
+        byte[] older = new byte[2 * PART];
         java.util.Arrays.fill(older, (byte) 'z');
-        Storage direct = direct("out", name);
-        direct.put("p0", first);
-        direct.put("p1", second);
+        Storage direct = twoParts(name);
         direct.put("joined", older);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
@@ -821,6 +799,28 @@ class StoreOutageTest {
 
     private static List<String> sorted(List<String> ids) {
         return ids.stream().sorted().toList();
+    }
+
+    /** The size of each of the two parts {@link #twoParts} writes: over the 5 MiB a multipart part needs, together. */
+    private static final int PART = 3 * 1024 * 1024;
+
+    /** Writes parts {@code p0} (all 'a') and {@code p1} (all 'b') under {@code name} straight to S3Mock. */
+    private static Storage twoParts(String name) throws IOException {
+        byte[] first = new byte[PART];
+        byte[] second = new byte[PART];
+        java.util.Arrays.fill(first, (byte) 'a');
+        java.util.Arrays.fill(second, (byte) 'b');
+        Storage direct = direct("out", name);
+        direct.put("p0", first);
+        direct.put("p1", second);
+        return direct;
+    }
+
+    /** {@code joined} is p0 then p1, whole. */
+    private static void assertJoined(byte[] joined) {
+        assertEquals(2 * PART, joined.length);
+        assertEquals('a', joined[PART - 1]);
+        assertEquals('b', joined[PART]);
     }
 
     private static Storage direct(String bucket, String prefix) {
