@@ -22,4 +22,21 @@ public interface DocumentReader extends Closeable {
      * @throws CorruptInputException when the file's bytes cannot be decoded as its format says
      */
     InputItem next() throws IOException;
+
+    /**
+     * Passes over the next {@code items} items (documents and unusable ones alike) as {@link #next()} would hand them
+     * out, so the item after them is the one {@code next()} would give after as many calls, with the same position. A
+     * reader that can tell where an item starts without decoding those before it (Parquet, by its row groups' row
+     * counts) need not decode them, nor report what was wrong with them.
+     *
+     * @return how many items it passed over: {@code items}, or fewer when the file ends first
+     * @throws CorruptInputException when the bytes it has to read cannot be decoded as its format says
+     */
+    default long skip(long items) throws IOException {
+        long passed = 0;
+        while (passed < items && next() != null) {
+            passed++;
+        }
+        return passed;
+    }
 }

@@ -136,6 +136,11 @@ public final class DocumentReaders {
                 }
 
                 @Override
+                public long skip(long items) throws IOException {
+                    return reader.skip(items);
+                }
+
+                @Override
                 public void close() throws IOException {
                     if (closed) {
                         return;

@@ -94,6 +94,11 @@ public final class ParquetReader implements DocumentReader {
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
+    /** The file's row groups, as its footer lists them. */
+    private final List<BlockMetaData> rowGroups;
+    /** The index in {@link #rowGroups} of the row group the Parquet reader reads or skips next. */
+    private int nextRowGroup;
+
     private RecordReader<Group> rows;
     private long rowsLeftInGroup;
     private long rowNumber;
@@ -124,6 +129,7 @@ public final class ParquetReader implements DocumentReader {
             throw e;
         }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
+        this.rowGroups = reader.getRowGroups();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
         this.decoder = decoder;
         this.textColumns = Set.of(decoder.fields().textField(), decoder.fields().idField());
@@ -132,29 +138,12 @@ public final class ParquetReader implements DocumentReader {
     @Override
     public InputItem next() throws IOException {
         while (rowsLeftInGroup == 0) {
-            PageReadStore group;
-            try {
-                group = reader.readNextRowGroup();
-                if (group == null) {
-                    return null;
-                }
-                rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
-            } catch (IOException | RuntimeException e) {
-                throw corrupt("the row group after row " + rowNumber + " cannot be read", e);
+            if (!openNextRowGroup()) {
+                return null;
             }
-            rowsLeftInGroup = group.getRowCount();
         }
-        rowsLeftInGroup--;
-        rowNumber++;
+        Group row = readRow();
         SourcePosition position = new SourcePosition(file, rowNumber);
-        Group row;
-        try {
-            row = rows.read();
-        } catch (RuntimeException e) {
-            // A page that cannot be decoded leaves the record reader unable to go on: every later row of
-            // the group would fail the same way, so the file is corrupt, not this row.
-            throw corrupt("row " + rowNumber + " cannot be decoded", e);
-        }
         ObjectNode record;
         try {
             rowBytes = 0;
@@ -171,6 +160,70 @@ public final class ParquetReader implements DocumentReader {
                             + "'), more than the limit of " + maxRowBytes);
         }
         return decoder.decodeRecord(record, position);
+    }
+
+    /**
+     * Passes over whole row groups that end before the rows wanted, by the row counts in the footer, without reading
+     * their pages; only the rows before the wanted one within its own row group are read (assembled, not converted),
+     * so a range late in a file costs what its own row group costs. Every row is one item, a row that would be
+     * rejected too, so the rows passed over are the items {@link #next()} would have handed out.
+     */
+    @Override
+    public long skip(long items) throws IOException {
+        long passed = 0;
+        while (passed < items) {
+            if (rowsLeftInGroup > 0) {
+                readRow();
+                passed++;
+            } else if (nextRowGroup < rowGroups.size()
+                    && rowGroups.get(nextRowGroup).getRowCount() <= items - passed) {
+                long groupRows = rowGroups.get(nextRowGroup).getRowCount();
+                reader.skipNextRowGroup();
+                nextRowGroup++;
+                rowNumber += groupRows;
+                passed += groupRows;
+            } else if (!openNextRowGroup()) {
+                break;
+            }
+        }
+        return passed;
+    }
+
+    /**
+     * Reads the next row group that has rows (a zero-row one, which pyarrow writes for an empty table, is passed over);
+     * false at the end of the file.
+     */
+    private boolean openNextRowGroup() throws IOException {
+        try {
+            while (nextRowGroup < rowGroups.size()
+                    && rowGroups.get(nextRowGroup).getRowCount() == 0) {
+                reader.skipNextRowGroup();
+                nextRowGroup++;
+            }
+            PageReadStore group = reader.readNextRowGroup();
+            if (group == null) {
+                return false;
+            }
+            nextRowGroup++;
+            rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
+            rowsLeftInGroup = group.getRowCount();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            throw corrupt("the row group after row " + rowNumber + " cannot be read", e);
+        }
+    }
+
+    /** The current row group's next row, assembled from its pages; {@link #rowNumber} is then its number. */
+    private Group readRow() throws IOException {
+        rowsLeftInGroup--;
+        rowNumber++;
+        try {
+            return rows.read();
+        } catch (RuntimeException e) {
+            // A page that cannot be decoded leaves the record reader unable to go on: every later row of
+            // the group would fail the same way, so the file is corrupt, not this row.
+            throw corrupt("row " + rowNumber + " cannot be decoded", e);
+        }
     }
 
     private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8, RowTooLarge {

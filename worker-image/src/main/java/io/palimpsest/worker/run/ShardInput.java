@@ -33,8 +33,8 @@ import java.util.function.LongConsumer;
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
  * number N is the same item in every attempt: that is what checkpoints count. A shard that is an
- * item range of a file ({@link ShardFile#firstItem()}) reads the file from its top and hands out only
- * the range. A document whose id came before it in the plan's order (earlier in this shard, or in
+ * item range of a file ({@link ShardFile#firstItem()}) passes over the file's items before the range
+ * ({@link DocumentReader#skip}) and hands out only the range. A document whose id came before it in the plan's order (earlier in this shard, or in
  * an earlier shard) is rejected as a duplicate, the first occurrence wins: {@link RepeatedIds} says
  * which, from the planner's {@link io.palimpsest.worker.plan.DuplicateIdIndex} for a worker.
  *
@@ -294,16 +294,16 @@ public final class ShardInput implements Closeable {
     /**
      * Passes over the file's items before this shard's range. They belong to another shard: they are
      * neither counted nor checked for duplicates here, and their bytes are not this shard's progress.
-     * Reading them (rather than seeking) keeps positions and the {@code file:line} ids the same as
-     * in a whole-file read, and works for compressed files.
+     * The reader passes over them ({@link DocumentReader#skip}) rather than seeking to a byte, which keeps
+     * positions and the {@code file:line} ids the same as in a whole-file read and works for compressed
+     * files: JSON lines are read through, Parquet passes over whole row groups before the range unread.
      */
     private void skipTo(long firstItem) throws IOException {
         skipping = true;
         try {
-            for (long i = 0; i < firstItem; i++) {
-                if (current.next() == null) {
-                    throw changedSincePlanned(i, firstItem + (currentMaxItems == null ? 0 : currentMaxItems));
-                }
+            long passed = current.skip(firstItem);
+            if (passed < firstItem) {
+                throw changedSincePlanned(passed, firstItem + (currentMaxItems == null ? 0 : currentMaxItems));
             }
         } finally {
             skipping = false;

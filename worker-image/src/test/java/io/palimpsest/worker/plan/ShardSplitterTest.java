@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
@@ -19,6 +20,7 @@ import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,6 +34,17 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.LongStream;
 import java.util.zip.GZIPOutputStream;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -267,6 +280,76 @@ class ShardSplitterTest {
                     e.getMessage().contains("a.jsonl ends after 15 items")
                             && e.getMessage().contains("changed since it was planned"),
                     e.getMessage());
+        }
+    }
+
+    /**
+     * The ranges of a Parquet file of several row groups read its rows once each, numbered as a whole-file read numbers
+     * them, and a range passes over the row groups before it unread: the first row group damaged, only the range that
+     * holds it fails. A file shorter than planned fails the ranges it no longer holds, counting its rows.
+     */
+    @Test
+    void theRangesOfAParquetFilePassOverTheRowGroupsBeforeThemUnread() throws IOException {
+        Path in = dir.resolve("parquet");
+        Files.createDirectories(in);
+        writeParquet(in.resolve("a.parquet"), 23);
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        FileStorage storage = new FileStorage(in);
+        List<List<ShardFile>> ranges = ShardSplitter.cut(
+                shard(0, new ShardFile("a.parquet", Files.size(in.resolve("a.parquet")))),
+                3,
+                counted(Map.of("a.parquet", 23L)));
+        assertEquals(
+                List.of(0L, 7L, 15L),
+                ranges.stream().map(r -> r.get(0).firstItem()).toList());
+        List<String> seen = new ArrayList<>();
+        for (List<ShardFile> range : ranges) {
+            try (ShardInput items = new ShardInput(storage, new Shard(0, range), readers)) {
+                InputItem item;
+                while ((item = items.next()) != null) {
+                    seen.add(((Document) item).id() + "@" + item.position().line());
+                }
+            }
+        }
+        assertEquals(
+                LongStream.range(0, 23).mapToObj(i -> "p" + i + "@" + (i + 1)).toList(), seen);
+
+        // row groups of 4 rows, each range but the first starting inside one: the first is rows 0-3, in the first range
+        BlockMetaData first;
+        try (ParquetFileReader footer = ParquetFileReader.open(new LocalInputFile(in.resolve("a.parquet")))) {
+            assertEquals(6, footer.getRowGroups().size());
+            first = footer.getRowGroups().get(0);
+        }
+        try (RandomAccessFile file =
+                new RandomAccessFile(in.resolve("a.parquet").toFile(), "rw")) {
+            file.seek(first.getStartingPos());
+            file.write(new byte[(int) first.getCompressedSize()]);
+        }
+        assertThrows(CorruptFileException.class, () -> readAll(storage, readers, ranges.get(0)));
+        assertEquals(8, readAll(storage, readers, ranges.get(1)));
+        assertEquals(8, readAll(storage, readers, ranges.get(2)));
+
+        writeParquet(in.resolve("a.parquet"), 10);
+        for (int i = 1; i < 3; i++) {
+            List<ShardFile> range = ranges.get(i);
+            ShardDataException e = assertThrows(ShardDataException.class, () -> readAll(storage, readers, range));
+            assertTrue(e.getMessage().contains("a.parquet ends after 10 items"), e.getMessage());
+        }
+    }
+
+    private static void writeParquet(Path file, int rows) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withType(schema)
+                .withRowGroupRowCountLimit(4)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < rows; i++) {
+                writer.write(groups.newGroup().append("id", "p" + i).append("text", Corpus.sentence(i)));
+            }
         }
     }
 
