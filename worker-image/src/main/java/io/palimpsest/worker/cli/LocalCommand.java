@@ -46,6 +46,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
@@ -341,6 +342,7 @@ final class LocalCommand implements Callable<Integer> {
         ProgressTicker ticker = new ProgressTicker(
                 progress,
                 client == null ? null : client.stats(),
+                client == null ? () -> 0 : () -> client.concurrency().inFlight(),
                 shards,
                 plan.getBytes() == null ? 0 : plan.getBytes(),
                 start,
@@ -620,6 +622,8 @@ final class LocalCommand implements Callable<Integer> {
         private final RunProgress progress;
         /** The model client's, whose tokens are counted as each answer comes; null without a model. */
         private final ClientStats stats;
+        /** The model client's requests in flight now. */
+        private final IntSupplier inFlight;
 
         private final int shards;
         private final long plannedBytes;
@@ -637,6 +641,7 @@ final class LocalCommand implements Callable<Integer> {
         ProgressTicker(
                 RunProgress progress,
                 ClientStats stats,
+                IntSupplier inFlight,
                 int shards,
                 long plannedBytes,
                 long start,
@@ -644,6 +649,7 @@ final class LocalCommand implements Callable<Integer> {
             this(
                     progress,
                     stats,
+                    inFlight,
                     shards,
                     plannedBytes,
                     start,
@@ -663,8 +669,23 @@ final class LocalCommand implements Callable<Integer> {
                 boolean terminal,
                 PrintStream out,
                 Duration plainEvery) {
+            this(progress, stats, () -> 0, shards, plannedBytes, start, modelOutage, terminal, out, plainEvery);
+        }
+
+        ProgressTicker(
+                RunProgress progress,
+                ClientStats stats,
+                IntSupplier inFlight,
+                int shards,
+                long plannedBytes,
+                long start,
+                Supplier<Optional<Duration>> modelOutage,
+                boolean terminal,
+                PrintStream out,
+                Duration plainEvery) {
             this.progress = progress;
             this.stats = stats;
+            this.inFlight = inFlight;
             this.modelOutage = modelOutage;
             this.shards = shards;
             this.plannedBytes = plannedBytes;
@@ -688,7 +709,11 @@ final class LocalCommand implements Callable<Integer> {
                     (System.nanoTime() - start) / 1e9,
                     modelOutage.get(),
                     before,
-                    progress.fractionBefore(plannedBytes));
+                    progress.fractionBefore(plannedBytes),
+                    stats == null
+                            ? null
+                            : new ProgressLine.Requests(
+                                    inFlight.getAsInt(), stats.attempts.sum(), stats.successes.sum()));
         }
 
         private void print() {

@@ -14,8 +14,11 @@ import java.util.Optional;
  * The ETA extrapolates the elapsed time at the share this run did ({@code fractionBefore} taken out);
  * neither is shown before the run has a measurable share. The tokens (and their rate) are those the
  * model answered, as each answer comes ({@link AnsweredTokens}): none of them is committed before its shard is.
+ * Before the first document is done (a model loading, long documents, a slow first batch) the line says what the
+ * run waits for: the model requests in flight and those answered.
  *
  * @param documents done in all, this run's and {@code before}
+ * @param requests the model client's requests, or null when the recipe calls no model
  */
 record ProgressLine(
         int shardsDone,
@@ -28,7 +31,41 @@ record ProgressLine(
         double seconds,
         Optional<Duration> modelOutage,
         long before,
-        double fractionBefore) {
+        double fractionBefore,
+        Requests requests) {
+
+    /**
+     * The model requests of the run: in flight now (holding a concurrency permit), sent (attempts, retries
+     * included) and answered.
+     */
+    record Requests(int inFlight, long sent, long answered) {}
+
+    ProgressLine(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long answeredCompletionTokens,
+            double inputFraction,
+            double seconds,
+            Optional<Duration> modelOutage,
+            long before,
+            double fractionBefore) {
+        this(
+                shardsDone,
+                shards,
+                documents,
+                written,
+                notWritten,
+                answeredCompletionTokens,
+                inputFraction,
+                seconds,
+                modelOutage,
+                before,
+                fractionBefore,
+                null);
+    }
 
     ProgressLine(
             int shardsDone,
@@ -108,15 +145,15 @@ record ProgressLine(
         String total = Double.isNaN(f) || f < MIN_FRACTION || documents == 0
                 ? ""
                 : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
+        String docs = documents == 0 && !(f >= 1.0) // NaN: nothing planned yet
+                ? "docs 0 yet" + awaited()
+                : String.format(
+                        "docs %d%s (%swritten %d, not written %d)",
+                        documents, total, before > 0 ? "before this run " + before + ", " : "", written, notWritten);
         return String.format(
-                "%s docs %d%s (%swritten %d, not written %d) | shards %d/%d | %d completion tokens answered | %.0f tok/s"
-                        + " | %s | %s",
+                "%s %s | shards %d/%d | %d completion tokens answered | %.0f tok/s | %s | %s",
                 share,
-                documents,
-                total,
-                before > 0 ? "before this run " + before + ", " : "",
-                written,
-                notWritten,
+                docs,
                 shardsDone,
                 shards,
                 answeredCompletionTokens,
@@ -125,6 +162,21 @@ record ProgressLine(
                 modelOutage
                         .map(d -> "model not answering for " + clock(d.toSeconds()))
                         .orElse("ETA " + (eta < 0 ? "-" : clock(eta))));
+    }
+
+    /** What the run waits for before its first document is done: the model's answers to the requests sent. */
+    private String awaited() {
+        if (requests == null) {
+            return "";
+        }
+        String answered = requests.answered() == 0 ? "none answered" : requests.answered() + " answered";
+        if (requests.inFlight() > 0) {
+            return ": " + requests.inFlight() + (requests.inFlight() == 1 ? " model request" : " model requests")
+                    + " in flight, " + answered;
+        }
+        return requests.sent() == 0
+                ? ": no model request sent yet"
+                : ": no model request in flight, " + requests.sent() + " sent, " + answered;
     }
 
     /** h:mm:ss, or m:ss under an hour. */

@@ -240,6 +240,7 @@ public final class JobPlanner {
             throw new InputNotReadyException("no file under " + where + " matches " + filter.describe() + " ("
                     + all.size() + " file(s) there, e.g. " + examples + ")");
         }
+        DatasetCardFiles.refuse(taken, where);
         return taken;
     }
 

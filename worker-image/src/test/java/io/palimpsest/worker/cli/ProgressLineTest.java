@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -24,6 +28,8 @@ import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +37,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -298,5 +307,94 @@ class ProgressLineTest {
                 new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)));
         assertEquals(-1, waiting.etaSeconds());
         assertTrue(waiting.text().endsWith("| 1:00 | model not answering for 0:45"), waiting.text());
+    }
+
+    /**
+     * Before the first document is done the line says what the run is waiting for, the model requests in flight
+     * and answered, rather than a bare {@code docs 0}; once documents are done it is the same line as without them.
+     */
+    @ParameterizedTest(name = "in flight {0}, sent {1}, answered {2} -> {3}")
+    @CsvSource({
+        "8, 8,  0, '  -% docs 0 yet: 8 model requests in flight, none answered | shards 0/4 |'",
+        "8, 11, 3, '  -% docs 0 yet: 8 model requests in flight, 3 answered | shards 0/4 |'",
+        "1, 1,  0, '  -% docs 0 yet: 1 model request in flight, none answered | shards 0/4 |'",
+        "0, 0,  0, '  -% docs 0 yet: no model request sent yet | shards 0/4 |'",
+        "0, 5,  0, '  -% docs 0 yet: no model request in flight, 5 sent, none answered | shards 0/4 |'",
+    })
+    void beforeTheFirstDocumentTheLineSaysWhatIsAwaited(int inFlight, long sent, long answered, String start) {
+        ProgressLine line = new ProgressLine(
+                0,
+                4,
+                0,
+                0,
+                0,
+                0,
+                Double.NaN,
+                3,
+                Optional.empty(),
+                0,
+                0,
+                new ProgressLine.Requests(inFlight, sent, answered));
+        assertTrue(line.text().startsWith(start), line.text());
+        ProgressLine done = new ProgressLine(
+                1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.empty(), 0, 0, new ProgressLine.Requests(8, 400, 392));
+        assertEquals(new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60).text(), done.text());
+    }
+
+    /** A model that holds every request: the ticker's line counts those the client has in flight. */
+    @Test
+    void theTickerCountsTheRequestsTheModelHolds() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", exchange -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        server.start();
+        ModelClient client = new ModelClient(
+                ClientSettings.builder(URI.create(
+                                "http://127.0.0.1:" + server.getAddress().getPort()))
+                        .initialConcurrency(2)
+                        .concurrencyCap(2)
+                        .requestTimeout(Duration.ofSeconds(20))
+                        .maxOutage(Duration.ofSeconds(1))
+                        .backoffBase(Duration.ofMillis(10))
+                        .build(),
+                new ObjectMapper());
+        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                new RunProgress(),
+                client.stats(),
+                () -> client.concurrency().inFlight(),
+                1,
+                1000,
+                System.nanoTime(),
+                Optional::empty,
+                false,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                Duration.ofHours(1))) {
+            ObjectMapper json = new ObjectMapper();
+            for (int i = 0; i < 3; i++) {
+                ObjectNode body = json.createObjectNode().put("model", "m");
+                body.putArray("messages").addObject().put("role", "user").put("content", "hello " + i);
+                client.chat(body);
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (client.stats().attempts.sum() < 2 && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertTrue(
+                    ticker.line().text().startsWith("  -% docs 0 yet: 2 model requests in flight, none answered |"),
+                    ticker.line().text());
+        } finally {
+            release.countDown();
+            client.close();
+            server.stop(0);
+        }
     }
 }
