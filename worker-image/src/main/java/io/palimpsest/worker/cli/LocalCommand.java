@@ -662,19 +662,6 @@ final class LocalCommand implements Callable<Integer> {
         ProgressTicker(
                 RunProgress progress,
                 ClientStats stats,
-                int shards,
-                long plannedBytes,
-                long start,
-                Supplier<Optional<Duration>> modelOutage,
-                boolean terminal,
-                PrintStream out,
-                Duration plainEvery) {
-            this(progress, stats, () -> 0, shards, plannedBytes, start, modelOutage, terminal, out, plainEvery);
-        }
-
-        ProgressTicker(
-                RunProgress progress,
-                ClientStats stats,
                 IntSupplier inFlight,
                 int shards,
                 long plannedBytes,

@@ -61,7 +61,7 @@ class ProgressLineTest {
         "990,    1000,    99,      4,    4,      '100%',      0", // every shard done
     })
     void shareAndEta(long read, long planned, double seconds, int done, int shards, String share, long eta) {
-        ProgressLine line = new ProgressLine(
+        ProgressLine line = line(
                 done,
                 shards,
                 100,
@@ -76,7 +76,7 @@ class ProgressLineTest {
 
     @Test
     void estimatesTheDocumentTotalFromTheShareRead() {
-        ProgressLine line = new ProgressLine(1, 4, 300, 290, 10, 0, 0.25, 3725);
+        ProgressLine line = line(1, 4, 300, 290, 10, 0, 0.25, 3725);
         assertTrue(line.text().contains("docs 300 of ~1200"), line.text());
         assertTrue(line.text().contains("ETA 3:06:15"), line.text());
         assertTrue(line.text().contains("| 1:02:05 |"), line.text());
@@ -85,12 +85,12 @@ class ProgressLineTest {
     @Test
     void aResumedRunsEtaIsItsOwnRateOverWhatIsLeft() {
         // half of the plan done: 400 documents before this run (its first 40%), 100 by it in 100 s
-        ProgressLine line = new ProgressLine(1, 4, 500, 90, 10, 0, 0.5, 100, Optional.empty(), 400, 0.4);
+        ProgressLine line = line(1, 4, 500, 90, 10, 0, 0.5, 100, Optional.empty(), 400, 0.4);
         assertTrue(
                 line.text().contains("docs 500 of ~1000 (before this run 400, written 90, not written 10)"),
                 line.text());
         assertEquals(500, line.etaSeconds(), "the other half at this run's 10% per 100 s");
-        ProgressLine justResumed = new ProgressLine(1, 4, 400, 0, 0, 0, 0.4, 2, Optional.empty(), 400, 0.4);
+        ProgressLine justResumed = line(1, 4, 400, 0, 0, 0, 0.4, 2, Optional.empty(), 400, 0.4);
         assertEquals(-1, justResumed.etaSeconds(), "no rate of this run yet");
         assertTrue(justResumed.text().contains("docs 400 of ~1000"), justResumed.text());
     }
@@ -151,6 +151,7 @@ class ProgressLineTest {
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                 progress,
                 null,
+                () -> 0,
                 2,
                 planned,
                 System.nanoTime(),
@@ -207,6 +208,7 @@ class ProgressLineTest {
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                 progress,
                 null,
+                () -> 0,
                 2,
                 1000,
                 System.nanoTime(),
@@ -225,6 +227,7 @@ class ProgressLineTest {
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                 progress,
                 null,
+                () -> 0,
                 2,
                 1000,
                 System.nanoTime(),
@@ -248,7 +251,16 @@ class ProgressLineTest {
         ByteArrayOutputStream tty = new ByteArrayOutputStream();
         PrintStream screen = new PrintStream(tty, true, StandardCharsets.UTF_8);
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
-                progress, null, 1, 1000, System.nanoTime(), Optional::empty, true, screen, Duration.ofMillis(50))) {
+                progress,
+                null,
+                () -> 0,
+                1,
+                1000,
+                System.nanoTime(),
+                Optional::empty,
+                true,
+                screen,
+                Duration.ofMillis(50))) {
             Thread.sleep(1300); // one tick draws the line
             ticker.above(() -> screen.println("shard-00000 committed"));
             ticker.shardDone();
@@ -277,6 +289,7 @@ class ProgressLineTest {
             try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                     progress,
                     model.client.stats(),
+                    () -> 0,
                     1,
                     1000,
                     System.nanoTime(),
@@ -301,10 +314,9 @@ class ProgressLineTest {
 
     @Test
     void whileTheModelIsNotAnsweringTheLineSaysSoInsteadOfAGrowingEta() {
-        ProgressLine answering = new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60);
+        ProgressLine answering = line(1, 4, 300, 290, 10, 5000, 0.25, 60);
         assertTrue(answering.text().endsWith("| 1:00 | ETA 3:00"), answering.text());
-        ProgressLine waiting =
-                new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)));
+        ProgressLine waiting = line(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)));
         assertEquals(-1, waiting.etaSeconds());
         assertTrue(waiting.text().endsWith("| 1:00 | model not answering for 0:45"), waiting.text());
     }
@@ -338,7 +350,7 @@ class ProgressLineTest {
         assertTrue(line.text().startsWith(start), line.text());
         ProgressLine done = new ProgressLine(
                 1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.empty(), 0, 0, new ProgressLine.Requests(8, 400, 392));
-        assertEquals(new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60).text(), done.text());
+        assertEquals(line(1, 4, 300, 290, 10, 5000, 0.25, 60).text(), done.text());
     }
 
     /** A model that holds every request: the ticker's line counts those the client has in flight. */
@@ -396,5 +408,59 @@ class ProgressLineTest {
             client.close();
             server.stop(0);
         }
+    }
+
+    /** A line of a run that is not resumed and meets no outage, counting no model requests. */
+    private static ProgressLine line(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long tokens,
+            double inputFraction,
+            double seconds) {
+        return line(
+                shardsDone, shards, documents, written, notWritten, tokens, inputFraction, seconds, Optional.empty());
+    }
+
+    private static ProgressLine line(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long tokens,
+            double inputFraction,
+            double seconds,
+            Optional<Duration> outage) {
+        return line(shardsDone, shards, documents, written, notWritten, tokens, inputFraction, seconds, outage, 0, 0);
+    }
+
+    private static ProgressLine line(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long tokens,
+            double inputFraction,
+            double seconds,
+            Optional<Duration> outage,
+            long before,
+            double fractionBefore) {
+        return new ProgressLine(
+                shardsDone,
+                shards,
+                documents,
+                written,
+                notWritten,
+                tokens,
+                inputFraction,
+                seconds,
+                outage,
+                before,
+                fractionBefore,
+                null);
     }
 }
