@@ -85,12 +85,12 @@ class ProgressLineTest {
     @Test
     void aResumedRunsEtaIsItsOwnRateOverWhatIsLeft() {
         // half of the plan done: 400 documents before this run (its first 40%), 100 by it in 100 s
-        ProgressLine line = line(1, 4, 500, 90, 10, 0, 0.5, 100, Optional.empty(), 400, 0.4);
+        ProgressLine line = new ProgressLine(1, 4, 500, 90, 10, 0, 0.5, 100, Optional.empty(), 400, 0.4, null);
         assertTrue(
                 line.text().contains("docs 500 of ~1000 (before this run 400, written 90, not written 10)"),
                 line.text());
         assertEquals(500, line.etaSeconds(), "the other half at this run's 10% per 100 s");
-        ProgressLine justResumed = line(1, 4, 400, 0, 0, 0, 0.4, 2, Optional.empty(), 400, 0.4);
+        ProgressLine justResumed = new ProgressLine(1, 4, 400, 0, 0, 0, 0.4, 2, Optional.empty(), 400, 0.4, null);
         assertEquals(-1, justResumed.etaSeconds(), "no rate of this run yet");
         assertTrue(justResumed.text().contains("docs 400 of ~1000"), justResumed.text());
     }
@@ -316,7 +316,8 @@ class ProgressLineTest {
     void whileTheModelIsNotAnsweringTheLineSaysSoInsteadOfAGrowingEta() {
         ProgressLine answering = line(1, 4, 300, 290, 10, 5000, 0.25, 60);
         assertTrue(answering.text().endsWith("| 1:00 | ETA 3:00"), answering.text());
-        ProgressLine waiting = line(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)));
+        ProgressLine waiting =
+                new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)), 0, 0, null);
         assertEquals(-1, waiting.etaSeconds());
         assertTrue(waiting.text().endsWith("| 1:00 | model not answering for 0:45"), waiting.text());
     }
@@ -420,35 +421,6 @@ class ProgressLineTest {
             long tokens,
             double inputFraction,
             double seconds) {
-        return line(
-                shardsDone, shards, documents, written, notWritten, tokens, inputFraction, seconds, Optional.empty());
-    }
-
-    private static ProgressLine line(
-            int shardsDone,
-            int shards,
-            long documents,
-            long written,
-            long notWritten,
-            long tokens,
-            double inputFraction,
-            double seconds,
-            Optional<Duration> outage) {
-        return line(shardsDone, shards, documents, written, notWritten, tokens, inputFraction, seconds, outage, 0, 0);
-    }
-
-    private static ProgressLine line(
-            int shardsDone,
-            int shards,
-            long documents,
-            long written,
-            long notWritten,
-            long tokens,
-            double inputFraction,
-            double seconds,
-            Optional<Duration> outage,
-            long before,
-            double fractionBefore) {
         return new ProgressLine(
                 shardsDone,
                 shards,
@@ -458,9 +430,9 @@ class ProgressLineTest {
                 tokens,
                 inputFraction,
                 seconds,
-                outage,
-                before,
-                fractionBefore,
+                Optional.empty(),
+                0,
+                0,
                 null);
     }
 }
