@@ -153,15 +153,11 @@ public final class JobPlanner {
             indexOffsets(output, serialized);
             return new Result(shards, false, false, false, null);
         }
-        if (Arrays.equals(existing, manifest.serialize(withoutVersions(shards)))) {
-            // the same plan, stored by an earlier version, which recorded no versions of its files: kept as it is
-            // (its workers compare the sizes of its files, as they did), not taken for a changed input
-            indexOffsets(output, existing);
-            return new Result(manifest.read(output), false, false, false, null);
-        }
         List<Shard> kept = manifest.read(output);
-        if (kept.equals(shards)) {
-            // the same plan in other words: an s3:// plan of the version that first recorded ETags, as `etag`
+        if (kept.equals(shards) || kept.equals(withoutVersions(shards))) {
+            // the same plan in other words, stored by an earlier version and kept as it is, not taken for a changed
+            // input: one that recorded no versions of its files (its workers compare their sizes, as they did), or
+            // an s3:// plan of the version that first recorded ETags, as `etag`
             indexOffsets(output, existing);
             return new Result(kept, false, false, false, null);
         }
