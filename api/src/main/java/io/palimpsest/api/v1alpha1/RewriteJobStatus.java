@@ -117,6 +117,18 @@ public class RewriteJobStatus {
 
         @JsonPropertyDescription("Shards neither finished nor running: waiting for a worker, or for a retry.")
         private long pending;
+
+        @JsonPropertyDescription("Of succeeded, the shards a worker committed in full as it was stopped (SIGTERM: a "
+                + "suspend, a scale-in, a preemption), whose index the worker Job runs once more before it completes: "
+                + "that run finds the receipt and commits nothing. They count as shards left when the operator sizes "
+                + "the workers and the model; absent when there are none.")
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        private long unconfirmed;
+
+        /** Counts with no committed shard waiting for its index to run again. */
+        public ShardCounts(long total, long succeeded, long failed, long running, long pending) {
+            this(total, succeeded, failed, running, pending, 0);
+        }
     }
 
     @Data

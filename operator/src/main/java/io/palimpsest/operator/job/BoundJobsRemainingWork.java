@@ -81,9 +81,7 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         RewriteJobSpec.Workers workers =
                 job.getSpec() == null ? null : job.getSpec().getWorkers();
         return new Backlog(
-                left,
-                demand.requests(workers, left),
-                Math.min(left, Math.max(0, status.getShards().getPending())));
+                left, demand.requests(workers, left), Math.min(left, WorkerDemand.notStarted(status.getShards())));
     }
 
     /**

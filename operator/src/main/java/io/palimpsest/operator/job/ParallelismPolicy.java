@@ -48,7 +48,8 @@ public final class ParallelismPolicy {
      * @param peers                 the other jobs that share the model (running, 'auto' parallelism, shards left)
      * @param readyReplicas         the model's ready replicas
      * @param maxNumSeqs            the model's batch size (engine.maxNumSeqs)
-     * @param remainingShards       shards neither committed nor failed for good
+     * @param remainingShards       shards the worker Job has yet to complete or fail (a committed one whose index runs
+     *                              once more to find its receipt among them)
      * @param currentParallelism    the worker Job's parallelism now (0 before it exists)
      */
     public record Demand(

@@ -18,13 +18,25 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
  */
 public record WorkerDemand(int defaultConcurrencyPerWorker, int maxParallelism) {
 
-    /** Shards a job's workers still have to run (pending + running); null before the job has counted any. */
+    /**
+     * Shards a job's workers still have to run (pending + running, and the committed ones whose index runs once
+     * more: {@link #notStarted}); null before the job has counted any.
+     */
     public static Long shardsLeft(RewriteJobStatus status) {
         RewriteJobStatus.ShardCounts shards = status == null ? null : status.getShards();
         if (shards == null || shards.getTotal() == 0) {
             return null;
         }
-        return Math.max(0, shards.getPending()) + Math.max(0, shards.getRunning());
+        return notStarted(shards) + Math.max(0, shards.getRunning());
+    }
+
+    /**
+     * Shards whose index waits for a worker pod: the pending ones, and the committed ones a worker stopped on
+     * SIGTERM after the commit (status {@code unconfirmed}, shown succeeded): the worker Job completes only once
+     * each of those indexes ran again and found its receipt.
+     */
+    public static long notStarted(RewriteJobStatus.ShardCounts shards) {
+        return Math.max(0, shards.getPending()) + Math.max(0, shards.getUnconfirmed());
     }
 
     /** Requests one of the job's workers keeps in flight. */

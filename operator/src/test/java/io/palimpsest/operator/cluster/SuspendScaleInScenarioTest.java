@@ -401,9 +401,10 @@ class SuspendScaleInScenarioTest {
                             st -> st.getShards().getRunning() == 0 && st.getEstimatedCompletionTime() == null);
             ReceiptTotals committed = ReceiptTotals.of(output);
             String seen = s.client.getKubernetesSerialization().asYaml(held);
-            // The documents and tokens are the receipts'. The shard counts are the worker Job's: a shard whose worker
-            // committed it in full after the SIGTERM (exit 143) is pending until the resume runs its index again.
-            assertTrue(held.getShards().getSucceeded() <= committed.shards(), seen);
+            // The documents, tokens and succeeded shards are the receipts': a shard whose worker committed it in full
+            // after the SIGTERM (exit 143) is succeeded, and unconfirmed until the resume runs its index again.
+            assertEquals(committed.shards(), held.getShards().getSucceeded(), seen);
+            assertEquals(committed.shards() + "/" + shards, held.getProgress(), seen);
             assertEquals(committed.read(), held.getDocuments().getRead(), seen);
             assertEquals(committed.completionTokens(), held.getTokens().getCompletion(), seen);
             assertEquals(null, held.getDocuments().getInProgress(), seen);
@@ -436,12 +437,13 @@ class SuspendScaleInScenarioTest {
             assertEquals(List.of(), docs.lost(), "lost documents");
             assertEquals(List.of(), docs.duplicated(), "documents written twice");
             System.out.printf(
-                    "[figures] held: suspended with %d/%d shards committed (status: %d succeeded, %d pending; %d read ="
+                    "[figures] held: suspended with %d/%d shards committed (status: %d succeeded of which %d unconfirmed, %d pending; %d read ="
                             + " receipts), nothing running, no rate, no ETA; resumed and succeeded without committing a"
                             + " shard again: 0 lost, 0 duplicated%n",
                     committed.shards(),
                     shards,
                     held.getShards().getSucceeded(),
+                    held.getShards().getUnconfirmed(),
                     held.getShards().getPending(),
                     committed.read());
         }

@@ -83,6 +83,32 @@ class BoundJobsRemainingWorkTest {
                 "a suspended job not finished is held: bound, without work");
     }
 
+    @ParameterizedTest(name = "pending={0} running={1} unconfirmed={2} -> {3} shards, {4} requests, {5} not started")
+    @CsvSource({
+        // resumed: every shard committed, two of them by workers the suspend stopped after their commit; their
+        // indexes still need a worker pod each before the worker Job completes
+        "0, 0, 2, 2,  64, 2",
+        "3, 1, 2, 6, 192, 5",
+        "3, 1, 0, 4, 128, 3",
+    })
+    void committedShardsWhoseIndexRunsAgainAreLeftToRun(
+            long pending, long running, long unconfirmed, long shards, long requests, long notStarted) {
+        RewriteJob job = new RewriteJob();
+        RewriteJobSpec spec = new RewriteJobSpec();
+        spec.setWorkers(new RewriteJobSpec.Workers());
+        job.setSpec(spec);
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(JobPhase.Running);
+        long total = 12;
+        status.setShards(
+                new RewriteJobStatus.ShardCounts(total, total - pending - running, 0, running, pending, unconfirmed));
+        job.setStatus(status);
+        Backlog backlog = source.count(List.of(job));
+        assertEquals(
+                List.of(shards, requests, notStarted),
+                List.of(backlog.shards(), backlog.requests(), backlog.pending()));
+    }
+
     @ParameterizedTest(name = "phase={0} estimated={1} previewFailed={2} -> {3} shards")
     @CsvSource({
         // suspended for its preview: the model must serve it, as it does a job still planning

@@ -35,6 +35,38 @@ public final class Pods {
                 Instant.parse("2026-01-01T00:00:00Z").plusSeconds(shard));
     }
 
+    /**
+     * A worker stopped by SIGTERM (exit 143) that had every document answered and committed the shard in full on its
+     * way out: deleted by a suspend or a scale-in, or preempted ({@code disrupted}). The Job controller ignores the
+     * failure and runs the index again.
+     */
+    public static FinishedPod committedAsStopped(int shard, long written, boolean disrupted) {
+        return new FinishedPod(
+                shard,
+                1,
+                false,
+                disrupted,
+                summary(shard, ShardSummary.Outcome.committed, written),
+                143,
+                "Error",
+                null,
+                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(shard));
+    }
+
+    /** The run of an index whose shard another attempt committed: it found the receipt (exit 0). */
+    public static FinishedPod foundCommitted(int shard, long written) {
+        return new FinishedPod(
+                shard,
+                2,
+                true,
+                false,
+                summary(shard, ShardSummary.Outcome.alreadyCommitted, written),
+                0,
+                "Completed",
+                null,
+                Instant.parse("2026-01-01T01:00:00Z").plusSeconds(shard));
+    }
+
     public static FinishedPod failed(int shard, int attempt, Instant at) {
         ShardSummary s = summary(shard, ShardSummary.Outcome.badData, 0);
         s.setAttempt(attempt);

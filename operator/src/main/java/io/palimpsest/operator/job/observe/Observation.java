@@ -418,9 +418,18 @@ public record Observation(
                 maxNumSeqs());
     }
 
+    /**
+     * Shards the worker Job has yet to complete or fail: those neither succeeded nor failed, and the succeeded ones
+     * whose index runs once more to find its receipt ({@code unconfirmed}).
+     */
     public long remainingShards(RewriteJobStatus folded) {
-        RewriteJobStatus.ShardCounts counts = folded.getShards();
-        return counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+        return remainingShards(folded.getShards());
+    }
+
+    private static long remainingShards(RewriteJobStatus.ShardCounts counts) {
+        return counts == null
+                ? 0
+                : counts.getTotal() - counts.getSucceeded() - counts.getFailed() + counts.getUnconfirmed();
     }
 
     public ParallelismPolicy.Demand demand(RewriteJob job, boolean suspended, RewriteJobStatus folded) {
@@ -440,8 +449,7 @@ public record Observation(
                                 : wants.requests(peer.getSpec().getWorkers(), left)));
             }
         }
-        RewriteJobStatus.ShardCounts counts = folded.getShards();
-        long remaining = counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+        long remaining = remainingShards(folded.getShards());
         Integer current = workerJob == null || workerJob.getSpec() == null
                 ? null
                 : workerJob.getSpec().getParallelism();
@@ -470,7 +478,7 @@ public record Observation(
                 phase == JobPhase.Running && !Boolean.TRUE.equals(peer.getSpec().getSuspend());
         RewriteJobStatus.ShardCounts shards =
                 peer.getStatus() == null ? null : peer.getStatus().getShards();
-        boolean shardsLeft = shards == null || shards.getPending() + shards.getRunning() > 0;
+        boolean shardsLeft = shards == null || WorkerDemand.notStarted(shards) + shards.getRunning() > 0;
         return running
                 && shardsLeft
                 && intOf(

@@ -124,11 +124,20 @@ public final class JobStatusFolder {
         }
         counted = counted.union(newlyCounted.build());
 
-        long succeeded = job.completed().cardinality();
+        // A shard is succeeded once it is committed: its index completed, or a worker's summary said it committed
+        // it, also one stopped on SIGTERM just after its commit, whose index the worker Job runs once more (it finds
+        // the receipt). Those are shown succeeded and counted apart, as the decisions still have them to run.
+        long unconfirmed = unconfirmed(counted, job, totalShards);
         long failed = job.failed().cardinality();
+        long succeeded = job.completed().cardinality() + unconfirmed;
         long running = Math.min(job.active(), Math.max(0, totalShards - succeeded - failed));
         next.setShards(new ShardCounts(
-                totalShards, succeeded, failed, running, Math.max(0, totalShards - succeeded - failed - running)));
+                totalShards,
+                succeeded,
+                failed,
+                running,
+                Math.max(0, totalShards - succeeded - failed - running),
+                unconfirmed));
         next.setProgress(succeeded + "/" + totalShards);
         next.setCompletedShards(blankToNull(job.completed().format(RANGE_BUDGET)));
         next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
@@ -165,6 +174,20 @@ public final class JobStatusFolder {
         next.setEstimatedCompletionTime(
                 job.state().isFinished() || idle ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
         return new Result(next, job.completed().minus(counted));
+    }
+
+    /**
+     * Committed shards (in {@code counted}) the worker Job has neither completed nor failed: their workers were
+     * stopped after the commit. An index the Job failed stays failed, whatever was committed under it.
+     */
+    private static long unconfirmed(RangeSet counted, WorkerJobView job, long totalShards) {
+        if (totalShards <= 0) {
+            return 0;
+        }
+        return counted.minus(job.completed())
+                .minus(job.failed())
+                .intersect(RangeSet.range(0, (int) Math.min(Integer.MAX_VALUE, totalShards) - 1))
+                .cardinality();
     }
 
     /**

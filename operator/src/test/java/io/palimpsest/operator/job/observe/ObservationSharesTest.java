@@ -14,6 +14,7 @@ import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.job.TestSettings;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -116,6 +117,52 @@ class ObservationSharesTest {
         ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(
                 settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
         assertEquals(workers, policy.parallelism(demand));
+    }
+
+    /**
+     * Shards committed by workers a SIGTERM stopped after the commit show succeeded, and their indexes still run
+     * once more (the worker Job completes only then): the job keeps workers for them, and a peer with nothing else
+     * left keeps its share of the model.
+     */
+    @Test
+    void committedShardsWhoseIndexesRunAgainKeepWorkersAndTheirShare() {
+        RewriteJob job = job("j", 1, JobPhase.Running, 12, 0, 0);
+        job.getStatus().getShards().setUnconfirmed(2);
+        RewriteJob peer = job("p", 3, JobPhase.Running, 20, 0, 0);
+        peer.getStatus().getShards().setUnconfirmed(1);
+        RewriterModel model = model();
+        RewriterModelStatus modelStatus = new RewriterModelStatus();
+        modelStatus.setReadyReplicas(1);
+        model.setStatus(modelStatus);
+        TestSettings settings = new TestSettings();
+
+        Observation seen = new Observation(
+                job,
+                model,
+                null,
+                List.of(),
+                List.of(),
+                null,
+                null,
+                null,
+                List.of(),
+                null,
+                false,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(job, peer),
+                settings);
+        var demand = seen.demand(job, false, job.getStatus());
+
+        assertEquals(2, seen.remainingShards(job.getStatus()));
+        assertEquals(2, demand.remainingShards());
+        assertEquals(4, demand.totalWeight(), "the peer's index left to run keeps its share");
+        ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(
+                settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
+        assertEquals(2, policy.parallelism(demand), "a worker for each index left, or the worker Job never completes");
     }
 
     private static RewriteJob job(String name, int weight, JobPhase phase, long succeeded, long running, long pending) {

@@ -18,6 +18,7 @@ import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.operator.job.JobDecider;
 import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.Pods;
+import io.palimpsest.operator.job.WorkerDemand;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
@@ -939,6 +940,51 @@ class JobStatusFolderTest {
                 .status();
         assertTrue(resumed.getThroughput().getShardsPerHour() > 0);
         assertNotNull(resumed.getEstimatedCompletionTime());
+    }
+
+    @Test
+    void aShardCommittedByAWorkerStoppedOnSigtermShowsSucceededYetStaysLeftToRun() {
+        // Suspended with 10 indexes completed; two workers committed their shards in full as SIGTERM stopped them
+        // (exit 143): one deleted by the suspend, one preempted. The Job controller runs both indexes again.
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            pods.add(committed(i, 10));
+        }
+        pods.add(Pods.committedAsStopped(10, 10, false));
+        pods.add(Pods.committedAsStopped(11, 10, true));
+        RewriteJobStatus held = folder.fold(null, 20, running("0-9", "", 0), pods, Map.of(), true)
+                .status();
+        assertEquals(new RewriteJobStatus.ShardCounts(20, 12, 0, 0, 8, 2), held.getShards());
+        assertEquals("12/20", held.getProgress());
+        assertEquals(120, held.getDocuments().getWritten());
+        // what decides: both indexes still need a worker pod, or the worker Job never completes
+        assertEquals(10L, WorkerDemand.shardsLeft(held));
+        assertEquals(10, WorkerDemand.notStarted(held.getShards()));
+        // the shards' own range is the worker Job's
+        assertEquals("0-9", held.getCompletedShards());
+
+        // Resumed: each index runs again, finds its receipt and commits nothing; the counts stay, none is left over.
+        clock.advance(Duration.ofMinutes(1));
+        pods.add(Pods.foundCommitted(10, 10));
+        pods.add(Pods.foundCommitted(11, 10));
+        RewriteJobStatus resumed = folder.fold(held, 20, running("0-11", "", 3), pods, Map.of(), false)
+                .status();
+        assertEquals(new RewriteJobStatus.ShardCounts(20, 12, 0, 3, 5, 0), resumed.getShards());
+        assertEquals(120, resumed.getDocuments().getWritten());
+        assertEquals(8L, WorkerDemand.shardsLeft(resumed));
+    }
+
+    @Test
+    void aCommittedShardTheWorkerJobFailedCountsFailedOnly() {
+        // shard 3 committed as its worker stopped, then its index failed (the Job's verdict stands): not succeeded
+        // twice over, and never more succeeded and failed than planned
+        RewriteJobStatus s = folder.fold(
+                        null,
+                        4,
+                        running("0-1", "3", 0),
+                        List.of(committed(0, 5), committed(1, 5), Pods.committedAsStopped(3, 5, false)))
+                .status();
+        assertEquals(new RewriteJobStatus.ShardCounts(4, 2, 1, 0, 1), s.getShards());
     }
 
     @Test
