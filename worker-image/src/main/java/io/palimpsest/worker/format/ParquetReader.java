@@ -198,6 +198,20 @@ public final class ParquetReader implements DocumentReader {
     }
 
     /**
+     * The rows left, by the footer's row counts: every row is one item ({@link #skip}), so this is what {@link #next()}
+     * would hand out, a row it would reject too, and none is read. A file whose pages do not decode is counted all the
+     * same; what reads its rows (the planner's duplicate-id pass, a worker) finds it corrupt.
+     */
+    @Override
+    public long itemsLeft(long atMost) {
+        long rows = rowsLeftInGroup;
+        for (int group = nextRowGroup; group < rowGroups.size() && rows < atMost; group++) {
+            rows += rowGroups.get(group).getRowCount();
+        }
+        return Math.min(rows, atMost);
+    }
+
+    /**
      * Reads the next row group that has rows (a zero-row one, which pyarrow writes for an empty table, is passed over);
      * false at the end of the file.
      */
