@@ -84,6 +84,36 @@ public final class BoundedLineReader {
         }
     }
 
+    /**
+     * Passes over the next line as {@link #next()} would read it, numbered the same, without copying any of it; false
+     * at the end.
+     */
+    public boolean skip() throws IOException {
+        boolean sawAnything = false;
+        while (true) {
+            if (position >= limit) {
+                limit = in.read(buffer, 0, buffer.length);
+                position = 0;
+                if (limit <= 0) {
+                    limit = 0;
+                    if (!sawAnything) {
+                        return false;
+                    }
+                    lineNumber++;
+                    return true;
+                }
+            }
+            sawAnything = true;
+            int newline = indexOfNewline(position, limit);
+            if (newline >= 0) {
+                position = newline + 1;
+                lineNumber++;
+                return true;
+            }
+            position = limit;
+        }
+    }
+
     private int indexOfNewline(int from, int to) {
         for (int i = from; i < to; i++) {
             if (buffer[i] == '\n') {

@@ -39,4 +39,16 @@ public interface DocumentReader extends Closeable {
         }
         return passed;
     }
+
+    /**
+     * How many items are left, {@code atMost} at most: what {@link #skip} would return, for a caller that wants the
+     * count alone and reads nothing after it. A reader whose format records how many items it holds (Parquet, by its
+     * row groups' row counts) answers from that without reading any, so it need not meet what is wrong with them, nor
+     * bytes that do not decode.
+     *
+     * @throws CorruptInputException when the bytes it has to read cannot be decoded as its format says
+     */
+    default long itemsLeft(long atMost) throws IOException {
+        return skip(atMost);
+    }
 }

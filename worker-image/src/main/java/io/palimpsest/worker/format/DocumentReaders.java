@@ -141,6 +141,11 @@ public final class DocumentReaders {
                 }
 
                 @Override
+                public long itemsLeft(long atMost) throws IOException {
+                    return reader.itemsLeft(atMost);
+                }
+
+                @Override
                 public void close() throws IOException {
                     if (closed) {
                         return;

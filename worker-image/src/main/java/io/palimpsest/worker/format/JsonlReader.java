@@ -43,6 +43,19 @@ public final class JsonlReader implements DocumentReader {
         return null;
     }
 
+    /**
+     * Every line is one item (a blank, overlong or malformed one too), so the lines are passed over without being
+     * decoded or checked: only decompressed and split.
+     */
+    @Override
+    public long skip(long items) throws IOException {
+        long passed = 0;
+        while (passed < items && lines.skip()) {
+            passed++;
+        }
+        return passed;
+    }
+
     private static boolean isBlank(BoundedLineReader.Line line) {
         byte[] bytes = line.bytes();
         for (int i = 0; i < line.length(); i++) {

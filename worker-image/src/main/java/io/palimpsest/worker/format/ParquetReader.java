@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -43,8 +44,8 @@ import org.apache.parquet.schema.Type;
 /**
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
- * decimals, unsigned integers and half floats as numbers, UUIDs as their text, INT96 timestamps as ISO-8601
- * instants; raw binary as base64) and
+ * decimals, unsigned integers and half floats as numbers, UUIDs as their text, dates, times and timestamps (INT96 ones
+ * too) as ISO-8601 text, an instant ending in {@code Z} where the column is adjusted to UTC; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -151,6 +152,13 @@ public final class ParquetReader implements DocumentReader {
         } catch (NotUtf8 e) {
             return new UnusableItem(
                     position, null, ItemReason.INVALID_UTF8, "column '" + e.column + "' is not valid UTF-8");
+        } catch (NotATimeOfDay e) {
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.UNREADABLE_ROW,
+                    "column '" + e.column + "' holds " + e.stored + " " + e.unit + " since midnight, which is no time"
+                            + " of day (a TIME value is at least 0 and less than a day)");
         } catch (RowTooLarge e) {
             return new UnusableItem(
                     position,
@@ -190,6 +198,20 @@ public final class ParquetReader implements DocumentReader {
     }
 
     /**
+     * The rows left, by the footer's row counts: every row is one item ({@link #skip}), so this is what {@link #next()}
+     * would hand out, a row it would reject too, and none is read. A file whose pages do not decode is counted all the
+     * same; what reads its rows (the planner's duplicate-id pass, a worker) finds it corrupt.
+     */
+    @Override
+    public long itemsLeft(long atMost) {
+        long rows = rowsLeftInGroup;
+        for (int group = nextRowGroup; group < rowGroups.size() && rows < atMost; group++) {
+            rows += rowGroups.get(group).getRowCount();
+        }
+        return Math.min(rows, atMost);
+    }
+
+    /**
      * Reads the next row group that has rows (a zero-row one, which pyarrow writes for an empty table, is passed over);
      * false at the end of the file.
      */
@@ -226,7 +248,8 @@ public final class ParquetReader implements DocumentReader {
         }
     }
 
-    private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8, RowTooLarge {
+    private ObjectNode toJson(Group group, GroupType type, boolean topLevel)
+            throws NotUtf8, RowTooLarge, NotATimeOfDay {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (int field = 0; field < type.getFieldCount(); field++) {
             Type fieldType = type.getType(field);
@@ -247,7 +270,8 @@ public final class ParquetReader implements DocumentReader {
     }
 
     /** @param topLevel a column of the row itself (only there can it be the text or id column) */
-    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8, RowTooLarge {
+    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel)
+            throws NotUtf8, RowTooLarge, NotATimeOfDay {
         if (!type.isPrimitive()) {
             Group value = group.getGroup(field, index);
             GroupType groupType = type.asGroupType();
@@ -281,6 +305,19 @@ public final class ParquetReader implements DocumentReader {
         if (logical instanceof LogicalTypeAnnotation.UUIDLogicalTypeAnnotation) {
             ByteBuffer bytes = group.getBinary(field, index).toByteBuffer();
             return nodes.textNode(new UUID(bytes.getLong(), bytes.getLong()).toString());
+        }
+        if (logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation) {
+            return nodes.textNode(
+                    LocalDate.ofEpochDay(group.getInteger(field, index)).toString());
+        }
+        if (logical instanceof LogicalTypeAnnotation.TimeLogicalTypeAnnotation time) {
+            long stored = primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT32
+                    ? group.getInteger(field, index)
+                    : group.getLong(field, index);
+            return nodes.textNode(timeOfDay(stored, time.getUnit(), type.getName()));
+        }
+        if (logical instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation timestamp) {
+            return nodes.textNode(timestamp(group.getLong(field, index), timestamp));
         }
         return switch (primitive.getPrimitiveTypeName()) {
             case BOOLEAN -> nodes.booleanNode(group.getBoolean(field, index));
@@ -326,8 +363,75 @@ public final class ParquetReader implements DocumentReader {
         ByteBuffer bytes = value.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         long nanosOfDay = bytes.getLong();
         long julianDay = bytes.getInt() & 0xFFFFFFFFL;
-        return Instant.ofEpochSecond((julianDay - UNIX_EPOCH_JULIAN_DAY) * 86_400L, nanosOfDay)
-                .toString();
+        return dateTime((julianDay - UNIX_EPOCH_JULIAN_DAY) * 86_400L, nanosOfDay, true);
+    }
+
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+
+    /**
+     * A TIMESTAMP value (an {@code INT64} count of its unit since 1970-01-01T00:00): an instant when the column is
+     * adjusted to UTC (pandas' and Polars' timezone-aware columns, Spark's {@code TIMESTAMP}, the legacy
+     * {@code TIMESTAMP_MILLIS} and {@code TIMESTAMP_MICROS}), a local date-time otherwise (pandas' naive
+     * {@code datetime64}, Spark's {@code TIMESTAMP_NTZ}).
+     */
+    private static String timestamp(long stored, LogicalTypeAnnotation.TimestampLogicalTypeAnnotation type) {
+        long perSecond = unitsPerSecond(type.getUnit());
+        return dateTime(
+                Math.floorDiv(stored, perSecond),
+                Math.floorMod(stored, perSecond) * (NANOS_PER_SECOND / perSecond),
+                type.isAdjustedToUTC());
+    }
+
+    /**
+     * Seconds and nanoseconds since 1970-01-01T00:00 as ISO-8601 text, seconds always written and the fraction in
+     * groups of three digits as {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.120Z}); without the
+     * {@code Z} for a local date-time, whose digits are the same.
+     */
+    private static String dateTime(long epochSecond, long nanos, boolean instant) {
+        String text = Instant.ofEpochSecond(epochSecond, nanos).toString();
+        return instant ? text : text.substring(0, text.length() - 1);
+    }
+
+    /**
+     * A TIME value (a count of its unit since midnight) as an ISO-8601 local time, written as a timestamp's time is
+     * ({@code 03:04:05.123}, {@code 03:04:00}).
+     *
+     * @throws NotATimeOfDay when the count is not within one day
+     */
+    private static String timeOfDay(long stored, LogicalTypeAnnotation.TimeUnit unit, String column)
+            throws NotATimeOfDay {
+        long perSecond = unitsPerSecond(unit);
+        if (stored < 0 || stored >= 86_400L * perSecond) {
+            throw new NotATimeOfDay(column, stored, unit);
+        }
+        String text = dateTime(0, stored * (NANOS_PER_SECOND / perSecond), false);
+        return text.substring(text.indexOf('T') + 1);
+    }
+
+    private static long unitsPerSecond(LogicalTypeAnnotation.TimeUnit unit) {
+        return switch (unit) {
+            case MILLIS -> 1_000L;
+            case MICROS -> 1_000_000L;
+            case NANOS -> NANOS_PER_SECOND;
+        };
+    }
+
+    /** A TIME value outside the day: the row is rejected, naming the column and the value. */
+    private static final class NotATimeOfDay extends Exception {
+        final String column;
+        final long stored;
+        final String unit;
+
+        NotATimeOfDay(String column, long stored, LogicalTypeAnnotation.TimeUnit unit) {
+            super(null, null, false, false);
+            this.column = column;
+            this.stored = stored;
+            this.unit = switch (unit) {
+                case MILLIS -> "milliseconds";
+                case MICROS -> "microseconds";
+                case NANOS -> "nanoseconds";
+            };
+        }
     }
 
     /** A binary value, its bytes counted against the row's bound. */
@@ -360,7 +464,7 @@ public final class ParquetReader implements DocumentReader {
      * Thrift writers leave (a repeated primitive, or a repeated group that is itself the element: one with several
      * fields, or one named {@code array} or {@code <list>_tuple}). A missing element is JSON's null.
      */
-    private ArrayNode list(Group list, GroupType type) throws NotUtf8, RowTooLarge {
+    private ArrayNode list(Group list, GroupType type) throws NotUtf8, RowTooLarge, NotATimeOfDay {
         Type repeated = type.getType(0);
         ArrayNode values = JsonNodeFactory.instance.arrayNode();
         int count = list.getFieldRepetitionCount(0);
@@ -383,7 +487,7 @@ public final class ParquetReader implements DocumentReader {
     }
 
     /** A MAP group's entries as a JSON object, keyed by each key's text; a missing value is JSON's null. */
-    private ObjectNode map(Group map, GroupType keyValue) throws NotUtf8, RowTooLarge {
+    private ObjectNode map(Group map, GroupType keyValue) throws NotUtf8, RowTooLarge, NotATimeOfDay {
         ObjectNode entries = JsonNodeFactory.instance.objectNode();
         int count = map.getFieldRepetitionCount(0);
         for (int i = 0; i < count; i++) {

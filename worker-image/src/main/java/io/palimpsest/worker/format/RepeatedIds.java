@@ -20,6 +20,21 @@ public interface RepeatedIds extends Closeable {
      */
     String repeatOf(long item, Document doc);
 
+    /**
+     * The first item from {@code item} on that must be shown to {@link #repeatOf} for what it says of later items (a
+     * first copy whose place a later repeat's reject names); the items before it may be passed over unread, their
+     * outcome known already (a resumed attempt's checkpointed items). By default every item must be shown.
+     */
+    default long nextNeeded(long item) {
+        return item;
+    }
+
+    /**
+     * The items before {@code item} that were not shown were passed over unread ({@link #nextNeeded} allowed it):
+     * what is listed of them is not looked for. Called in increasing item order, as {@link #repeatOf} is.
+     */
+    default void passedOver(long item) {}
+
     @Override
     default void close() throws IOException {}
 
@@ -29,13 +44,27 @@ public interface RepeatedIds extends Closeable {
         RepeatedIds open() throws IOException;
     }
 
-    /** Nothing is a repeat: every document as it is (the planner, which is what finds the repeats). */
-    RepeatedIds NONE = (item, doc) -> null;
+    /**
+     * Nothing is a repeat: every document as it is (the planner, which is what finds the repeats; a shard whose
+     * list names none). No item need be shown.
+     */
+    RepeatedIds NONE = new RepeatedIds() {
+        @Override
+        public String repeatOf(long item, Document doc) {
+            return null;
+        }
+
+        @Override
+        public long nextNeeded(long item) {
+            return Long.MAX_VALUE;
+        }
+    };
 
     /**
      * Ids remembered as the shard is read, plus {@code earlierIds} (ids first seen in an earlier shard,
      * with that shard): for a shard read without a plan's index (a preview's sample, tests). Memory grows
-     * with the shard's documents, so a worker never uses it for a planned shard.
+     * with the shard's documents, so a worker never uses it for a planned shard. Every item must be shown to it: an id
+     * passed over would not be known when it comes again.
      */
     static RepeatedIds inMemory(Map<String, Integer> earlierIds) {
         Map<String, SourcePosition> seen = new HashMap<>();

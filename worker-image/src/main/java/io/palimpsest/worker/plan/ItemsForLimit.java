@@ -13,7 +13,11 @@ import java.util.Optional;
 /**
  * Counts a file's items for {@code input.limit} as {@code plan} and {@code preview} cut the input: a file that cannot
  * be decoded is refused as the duplicate-id pass refuses it ({@link CorruptFiles}), an archived one as the sample
- * refuses it ({@link InputSample#archivedInput}), each naming the file (exit 78).
+ * refuses it ({@link InputSample#archivedInput}), each naming the file (exit 78). A file's items are what its reader
+ * numbers, counted as it counts them without handing them out ({@link DocumentReader#itemsLeft}): a JSON Lines file
+ * is read to the count, a Parquet file's footer gives it, no row read. A Parquet file whose pages do not decode is
+ * then counted, not refused here: the duplicate-id pass of {@code plan} reads every row and refuses it before any
+ * worker starts.
  */
 public final class ItemsForLimit implements JobPlanner.ItemCounter {
 
@@ -27,11 +31,9 @@ public final class ItemsForLimit implements JobPlanner.ItemCounter {
 
     @Override
     public long count(String key, long atMost) throws IOException {
-        long items = 0;
+        long items;
         try (DocumentReader reader = readers.open(storage, key)) {
-            while (items < atMost && reader.next() != null) {
-                items++;
-            }
+            items = reader.itemsLeft(atMost);
         } catch (CorruptInputException e) {
             CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
             corrupt.take(new CorruptFileException(storage.describe(key), key, e));

@@ -86,7 +86,7 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
     @Override
     public RepeatedIds open() throws IOException {
         if (list == null) {
-            return (item, doc) -> null;
+            return RepeatedIds.NONE;
         }
         long[] firstCopies = firstCopies();
         BufferedReader lines = Files.newBufferedReader(list, StandardCharsets.UTF_8);
@@ -129,6 +129,22 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
                 return listed.repeat().first() == shard
                         ? RepeatedIds.earlierInShard(doc.id(), kept.get(listed.firstItem()))
                         : RepeatedIds.firstInShard(doc.id(), listed.repeat().first());
+            }
+
+            /** The next first copy whose place is kept: the only items the list needs to see, all else it names. */
+            @Override
+            public long nextNeeded(long item) {
+                int at = Arrays.binarySearch(firstCopies, item);
+                int next = at >= 0 ? at : -at - 1;
+                return next < firstCopies.length ? firstCopies[next] : Long.MAX_VALUE;
+            }
+
+            /** The repeats listed among items passed over were rejected by the attempt that checkpointed them. */
+            @Override
+            public void passedOver(long item) {
+                while (next != null && next.repeat().item() < item) {
+                    next = read();
+                }
             }
 
             @Override

@@ -96,6 +96,12 @@ public final class ItemRanges {
         return range != null && item < range.getValue();
     }
 
+    /** How many items from {@code item} on are in the set without a gap: 0 when {@code item} is not in it. */
+    public long runFrom(long item) {
+        Map.Entry<Long, Long> range = ranges.floorEntry(item);
+        return range != null && item < range.getValue() ? range.getValue() - item : 0;
+    }
+
     /** Whether any item is in both sets. */
     public boolean overlaps(ItemRanges other) {
         ItemRanges smaller = other.ranges.size() < ranges.size() ? other : this;

@@ -226,25 +226,86 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
-        } catch (CorruptInputException e) {
-            throw new CorruptFileException(storage.describe(currentKey), currentKey, e);
-        } catch (NoSuchFileException e) {
-            throw new ShardDataException(
+        } catch (IOException | RuntimeException e) {
+            throw readFailure(e);
+        }
+    }
+
+    /**
+     * Passes over the next {@code items} items as {@link #next()} would hand them out, without handing them out: a
+     * resumed attempt's items already in checkpoint parts. Each file's (or range's) items are passed over by its reader
+     * ({@link DocumentReader#skip}: Parquet's row groups unread, JSON lines not decoded), but for what must still be
+     * seen, read as {@link #next()} reads it: a file's first item (opening it), the items its start check needs, and
+     * the documents {@code repeats} needs shown ({@link RepeatedIds#nextNeeded}: every one for repeats found in
+     * memory). The items keep their numbers, and the next item is the one {@link #next()} would give after as many
+     * calls.
+     *
+     * @return how many items it passed over: {@code items}, or fewer when the shard ends first
+     */
+    public long skip(long items) {
+        long passed = 0;
+        while (passed < items) {
+            long unread = Math.min(items - passed, passableUnread());
+            if (unread > 0) {
+                long skipped;
+                try {
+                    skipped = current.skip(unread);
+                } catch (IOException | RuntimeException e) {
+                    throw readFailure(e);
+                }
+                readFromCurrent += skipped;
+                itemNumber += skipped;
+                passed += skipped;
+                repeats.passedOver(itemNumber);
+                if (skipped == unread) {
+                    continue;
+                }
+            }
+            // a file's end, its start or an item the repeats need: read as next() reads it
+            if (next() == null) {
+                break;
+            }
+            passed++;
+        }
+        return passed;
+    }
+
+    /** How many of the current file's next items may be passed over unread (0: the next one is read). */
+    private long passableUnread() {
+        if (current == null || (currentStart != null && !currentStart.settled())) {
+            return 0;
+        }
+        long left = currentMaxItems == null ? Long.MAX_VALUE : currentMaxItems - readFromCurrent;
+        return Math.min(left, repeats.nextNeeded(itemNumber) - itemNumber);
+    }
+
+    /**
+     * A reader's failure as the shard's: bytes that do not decode are a corrupt file, a file gone or archived bad data,
+     * any other failure of the store as it is.
+     */
+    private RuntimeException readFailure(Exception e) {
+        if (e instanceof CorruptInputException corrupt) {
+            return new CorruptFileException(storage.describe(currentKey), currentKey, corrupt);
+        }
+        if (e instanceof NoSuchFileException) {
+            return new ShardDataException(
                     "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
                     e);
-        } catch (IOException e) {
-            if (ObjectArchivedException.in(e).isPresent()) {
-                throw archived(e);
-            }
-            throw new UncheckedIOException("reading " + storage.describe(currentKey) + " failed: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            if (ObjectArchivedException.in(e).isPresent() && !(e instanceof ShardDataException)) {
-                throw archived(e);
-            }
-            // no decode failure (a reader reports each as a CorruptInputException): a failure of the store, or the
-            // job's own limit (InvalidJobException: the planner's scratch, too small for a Parquet copy), as it is
-            throw e;
         }
+        if (e instanceof IOException io) {
+            if (ObjectArchivedException.in(io).isPresent()) {
+                return archived(io);
+            }
+            return new UncheckedIOException(
+                    "reading " + storage.describe(currentKey) + " failed: " + io.getMessage(), io);
+        }
+        RuntimeException unchecked = (RuntimeException) e;
+        if (ObjectArchivedException.in(unchecked).isPresent() && !(unchecked instanceof ShardDataException)) {
+            return archived(unchecked);
+        }
+        // no decode failure (a reader reports each as a CorruptInputException): a failure of the store, or the
+        // job's own limit (InvalidJobException: the planner's scratch, too small for a Parquet copy), as it is
+        return unchecked;
     }
 
     /**

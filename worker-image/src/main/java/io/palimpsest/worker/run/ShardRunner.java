@@ -349,18 +349,30 @@ public final class ShardRunner {
         }
         long ordinal = 0;
         long submitted = 0;
-        InputItem item;
-        while ((item = items.next()) != null) {
-            progress.itemsRead.incrementAndGet();
-            if (!state.done().contains(ordinal)) {
-                if (inFlight.stopping() || !acquire(window, item, writer, inFlight)) {
+        while (true) {
+            long inParts = state.done().runFrom(ordinal);
+            if (inParts > 0) {
+                // in checkpoint parts already, as good as answered: passed over, not decoded where the reader can
+                // avoid it (a resumed Parquet shard's row groups unread), their numbers kept
+                long passed = items.skip(inParts);
+                progress.itemsRead.addAndGet(passed);
+                progress.itemsResumed.addAndGet(passed);
+                ordinal += passed;
+                if (passed < inParts) {
                     break;
                 }
-                submit(writer, window, inFlight, ordinal, item);
-                submitted++;
-            } else {
-                progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
+                continue;
             }
+            InputItem item = items.next();
+            if (item == null) {
+                break;
+            }
+            progress.itemsRead.incrementAndGet();
+            if (inFlight.stopping() || !acquire(window, item, writer, inFlight)) {
+                break;
+            }
+            submit(writer, window, inFlight, ordinal, item);
+            submitted++;
             ordinal++;
         }
         if (!inFlight.stopping()) {

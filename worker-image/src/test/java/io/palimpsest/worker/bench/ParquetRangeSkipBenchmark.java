@@ -127,7 +127,8 @@ public final class ParquetRangeSkipBenchmark {
         return items;
     }
 
-    private static void write(Path file, int rows, int rowGroupRows, int docChars) throws IOException {
+    /** The corpus: {@code rows} rows of {@code docChars} characters of random words, row groups of {@code rowGroupRows} rows, ZSTD. */
+    static void write(Path file, int rows, int rowGroupRows, int docChars) throws IOException {
         MessageType schema = MessageTypeParser.parseMessageType(
                 "message doc { required binary id (STRING); required binary text (STRING); }");
         Random random = new Random(1);

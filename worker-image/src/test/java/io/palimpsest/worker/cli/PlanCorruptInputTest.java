@@ -11,6 +11,7 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.JobFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +19,11 @@ import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
@@ -113,6 +117,41 @@ class PlanCorruptInputTest {
         CliRun plan = CliRun.of("plan", "-f", job.toString());
 
         assertRefused(plan, in, "a.jsonl.gz", "read as gzip-compressed JSON Lines: not gzip: bad magic bytes");
+    }
+
+    /**
+     * A Parquet file is counted for {@code input.limit} by its footer, no row read: one whose pages do not decode is
+     * refused all the same, by the duplicate-id pass, which reads the rows the plan takes.
+     */
+    @Test
+    void aParquetFileWhosePagesDoNotDecodeCountedForTheInputLimitRefusesThePlan() throws IOException {
+        Path in = corpus("limit-parquet");
+        Path file = in.resolve("a.parquet");
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 20; i++) {
+                writer.write(groups.newGroup().append("id", "p-" + i).append("text", "Row " + i + " of the file."));
+            }
+        }
+        BlockMetaData rowGroup;
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+            rowGroup = reader.getRowGroups().get(0);
+        }
+        try (RandomAccessFile bytes = new RandomAccessFile(file.toFile(), "rw")) {
+            bytes.seek(rowGroup.getStartingPos());
+            bytes.write(new byte[(int) rowGroup.getCompressedSize()]); // the pages' headers zeroed, the footer whole
+        }
+        Path job = JobFiles.write(
+                tmp.resolve("job-limit-parquet"), in, tmp.resolve("out-in-limit-parquet"), "http://127.0.0.1:9", 8);
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    limit: 9\n"));
+
+        CliRun plan = CliRun.of("plan", "-f", job.toString());
+
+        assertRefused(plan, in, "a.parquet", "read as Parquet: ");
     }
 
     @Test

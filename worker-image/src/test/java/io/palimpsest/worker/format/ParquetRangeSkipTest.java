@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.plan.ItemsForLimit;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.testing.ReadOnlyFolder;
@@ -147,6 +148,51 @@ class ParquetRangeSkipTest {
                 assertEquals(5, reader.skip(9));
                 assertEquals(null, reader.next());
             }
+        }
+    }
+
+    /**
+     * The planner's count of a file's items ({@link ItemsForLimit}: {@code input.limit}, item ranges) is the footer's:
+     * the items a whole read hands out, rejected rows and row groups of no rows as a read counts them, up to the
+     * number asked for, wherever the reader stands.
+     */
+    @Test
+    void theCountIsTheItemsAWholeReadHandsOut() throws IOException {
+        writeRowGroups("groups.parquet");
+        try (var fixture = getClass().getResourceAsStream("/parquet/zero-row-groups.parquet")) {
+            Files.copy(fixture, dir.resolve("zero.parquet"));
+        }
+        for (Storage storage : List.of(new FileStorage(dir), new ReadOnlyFolder(dir))) {
+            ItemsForLimit counter = new ItemsForLimit(storage, readers());
+            for (String name : List.of("groups.parquet", "zero.parquet")) {
+                long items = readFrom(storage, name, 0).size();
+                for (long atMost = 0; atMost <= items + 2; atMost++) {
+                    assertEquals(Math.min(atMost, items), counter.count(name, atMost), name + " up to " + atMost);
+                }
+                assertEquals(items, counter.count(name, Long.MAX_VALUE), name);
+                for (long first = 0; first <= items; first++) {
+                    try (DocumentReader reader = readers().open(storage, name)) {
+                        reader.skip(first);
+                        assertEquals(items - first, reader.itemsLeft(Long.MAX_VALUE), name + " after " + first);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The count reads no row: the first row group's pages damaged, it counts the rows of the footer, the damaged ones
+     * too, where it read every row up to the count and failed on them (the planner's duplicate-id pass reads every
+     * row and refuses such a file: {@code PlanCorruptInputTest}).
+     */
+    @Test
+    void countingReadsNoRow() throws IOException {
+        writeRowGroups("groups.parquet");
+        damageFirstRowGroup("groups.parquet");
+        for (Storage storage : List.of(new FileStorage(dir), new ReadOnlyFolder(dir))) {
+            ItemsForLimit counter = new ItemsForLimit(storage, readers());
+            assertEquals(ROWS, counter.count("groups.parquet", Long.MAX_VALUE));
+            assertEquals(2, counter.count("groups.parquet", 2));
         }
     }
 

@@ -5,11 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.SourcePosition;
+import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +57,80 @@ class ListedRepeatsTest {
                     "id 'w' appeared first in shard 1 (the first occurrence in the plan wins)",
                     repeats.repeatOf(5, doc("w", "b.jsonl", 11)));
         }
+    }
+
+    /**
+     * A resumed attempt passes over its checkpointed items ({@link ShardInput#skip}) without decoding them where it can:
+     * from whichever item it passes over, the items after are those a whole read hands out, with the same positions,
+     * reasons and details, a repeat naming its first copy's line also when that copy was among the items passed over
+     * (the list says which items it needs to see), and a listed repeat passed over is not looked for.
+     */
+    @Test
+    void passingOverItemsLeavesTheItemsAfterThemAsAWholeReadGivesThem() throws IOException {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"x\",\"text\":\"one\"}\n"
+                        + "  \n"
+                        + "{\"id\":\"y\",\"text\":\"two\"}\r\n"
+                        + "{\"id\":\"x\",\"text\":\"three\"}\n"
+                        + "not json\n"
+                        + "{\"id\":\"w\",\"text\":\"" + "five ".repeat(30) + "\"}\n"
+                        + "{\"id\":\"w\",\"text\":\"six\"}\n"
+                        + "{\"id\":\"y\",\"text\":\"seven\"}\n"
+                        + "{\"id\":\"z\",\"text\":\"eight\"}");
+        Files.writeString(in.resolve("b.jsonl"), "{\"id\":\"x\",\"text\":\"nine\"}\n{\"id\":\"v\",\"text\":\"ten\"}\n");
+        Path list = dir.resolve("list.jsonl");
+        Files.writeString(list, """
+                {"item":3,"id":"x","first":4,"firstItem":0}
+                {"item":6,"id":"w","first":1}
+                {"item":7,"id":"y","first":4,"firstItem":2}
+                {"item":9,"id":"x","first":4,"firstItem":0}
+                """);
+        FileStorage storage = new FileStorage(in);
+        Shard shard = new Shard(
+                4,
+                List.of(
+                        new ShardFile("a.jsonl", Files.size(in.resolve("a.jsonl"))),
+                        new ShardFile("b.jsonl", Files.size(in.resolve("b.jsonl")))));
+        // lines over 100 bytes are rejected line_too_long
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 100);
+        try (ListedRepeats source = new ListedRepeats(4, list, new ObjectMapper())) {
+            List<String> whole = itemsAfter(storage, shard, readers, source, 0);
+            assertEquals(11, whole.size(), String.join("\n", whole));
+            assertEquals(
+                    "a.jsonl:8 duplicate_id y id 'y' appeared earlier in this shard, at a.jsonl:3 (the first copy,"
+                            + " which is kept)",
+                    whole.get(7));
+            for (int passed = 1; passed <= whole.size() + 1; passed++) {
+                assertEquals(
+                        whole.subList(Math.min(passed, whole.size()), whole.size()),
+                        itemsAfter(storage, shard, readers, source, passed),
+                        "after " + passed);
+            }
+        }
+    }
+
+    /** The items a pass hands out after passing over {@code passed} of them (a pass opens the list anew). */
+    private static List<String> itemsAfter(
+            Storage storage, Shard shard, DocumentReaders readers, ListedRepeats source, long passed)
+            throws IOException {
+        List<String> items = new ArrayList<>();
+        try (ShardInput input = new ShardInput(storage, shard, readers, source.open(), bytes -> {})) {
+            assertEquals(Math.min(passed, 11), input.skip(passed));
+            InputItem item;
+            while ((item = input.next()) != null) {
+                items.add(
+                        item instanceof Document doc
+                                ? doc.position() + " " + doc.id() + " " + doc.text()
+                                : item.position() + " "
+                                        + ((UnusableItem) item).reason().code() + " " + ((UnusableItem) item).id() + " "
+                                        + ((UnusableItem) item).detail());
+            }
+        }
+        return items;
     }
 
     private static Document doc(String id, String file, long line) {
