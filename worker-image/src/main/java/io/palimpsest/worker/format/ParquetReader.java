@@ -87,6 +87,9 @@ public final class ParquetReader implements DocumentReader {
     private final MessageColumnIO columnIO;
     private final RecordDecoder decoder;
     private final Set<String> textColumns;
+    /** The text column's type when it holds dates or times: each row is refused as text that is not a string. */
+    private final String textColumnOfTime;
+
     private final int maxRowBytes;
     /** String and binary bytes of the row being converted so far. */
     private long rowBytes;
@@ -134,6 +137,29 @@ public final class ParquetReader implements DocumentReader {
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
         this.decoder = decoder;
         this.textColumns = Set.of(decoder.fields().textField(), decoder.fields().idField());
+        this.textColumnOfTime = timeType(schema, decoder.fields().textField());
+    }
+
+    /**
+     * The type's name when the row's column {@code name} holds dates or times (DATE, TIME, TIMESTAMP, INT96), which
+     * read as ISO-8601 text in a document's metadata but are no text to rewrite; null otherwise.
+     */
+    private static String timeType(MessageType schema, String name) {
+        if (!schema.containsField(name) || !schema.getType(name).isPrimitive()) {
+            return null;
+        }
+        PrimitiveType column = schema.getType(name).asPrimitiveType();
+        LogicalTypeAnnotation logical = column.getLogicalTypeAnnotation();
+        if (logical instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation) {
+            return "DATE";
+        }
+        if (logical instanceof LogicalTypeAnnotation.TimeLogicalTypeAnnotation) {
+            return "TIME";
+        }
+        if (logical instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation) {
+            return "TIMESTAMP";
+        }
+        return column.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT96 ? "INT96" : null;
     }
 
     @Override
@@ -145,6 +171,14 @@ public final class ParquetReader implements DocumentReader {
         }
         Group row = readRow();
         SourcePosition position = new SourcePosition(file, rowNumber);
+        if (textColumnOfTime != null) {
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.TEXT_NOT_A_STRING,
+                    "field '" + decoder.fields().textField() + "' is a Parquet " + textColumnOfTime
+                            + " column, a date or time, not a string");
+        }
         ObjectNode record;
         try {
             rowBytes = 0;

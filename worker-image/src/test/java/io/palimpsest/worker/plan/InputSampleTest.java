@@ -29,6 +29,7 @@ import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
@@ -205,6 +206,45 @@ class InputSampleTest {
                 "spec.input.textField 'text' is not a string in any of the 3 records of " + where("n.parquet")
                         + " (row 1: field 'text' is a number, not a string)",
                 message);
+    }
+
+    /**
+     * A date or time is no text to rewrite, although it reads as ISO-8601 text in a document's metadata: a text
+     * column of such a type is refused as one that is not a string, naming its type.
+     */
+    @Test
+    void aParquetTextColumnOfDatesOrTimesIsRefused() throws IOException {
+        String[][] cases = {
+            {"int32 text (DATE)", "DATE"}, {"int64 text (TIMESTAMP(MICROS,true))", "TIMESTAMP"}, {"int96 text", "INT96"}
+        };
+        for (String[] c : cases) {
+            MessageType schema = MessageTypeParser.parseMessageType(
+                    "message doc { required binary id (STRING); required " + c[0] + "; }");
+            Path file = dir.resolve("d.parquet");
+            Files.deleteIfExists(file);
+            try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                    .withType(schema)
+                    .build()) {
+                SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+                for (int i = 0; i < 3; i++) {
+                    Group row = groups.newGroup().append("id", "p" + i);
+                    switch (c[1]) {
+                        case "DATE" -> row.append("text", 19_782 + i);
+                        case "TIMESTAMP" -> row.append("text", 1_704_164_645_000_000L + i);
+                        default -> row.append("text", Binary.fromConstantByteArray(new byte[12]));
+                    }
+                    writer.write(row);
+                }
+            }
+
+            String message = refusal(FieldMapping.DEFAULT, "d.parquet");
+
+            assertEquals(
+                    "spec.input.textField 'text' is not a string in any of the 3 records of " + where("d.parquet")
+                            + " (row 1: field 'text' is a Parquet " + c[1] + " column, a date or time, not a string)",
+                    message,
+                    c[0]);
+        }
     }
 
     @Test
