@@ -284,7 +284,7 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.spec.getInput().getLimit(),
                 new ItemsForLimit(inputStorage, readers),
                 fleetWorkers);
-        new InputSample(inputStorage, readers).check(shards);
+        new InputSample(inputStorage, readers, note -> System.err.println("note: " + note)).check(shards);
         return shards;
     }
 
