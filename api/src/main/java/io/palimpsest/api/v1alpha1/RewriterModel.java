@@ -28,14 +28,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "Pending, Loading, Ready, ScaledToZero, Degraded or Failed.")
 @AdditionalPrinterColumn(
         name = "Ready",
-        jsonPath = ".status.readyReplicas",
-        type = AdditionalPrinterColumn.Type.INTEGER,
-        getDescription = "Replicas that answer /health.")
-@AdditionalPrinterColumn(
-        name = "Desired",
-        jsonPath = ".status.desiredReplicas",
-        type = AdditionalPrinterColumn.Type.INTEGER,
-        getDescription = "Replicas the autoscaler asks for.")
+        jsonPath = ".status.ready",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription =
+                "Replicas that answer /health of those the autoscaler asks for (1/4), as a Deployment's READY.")
 @AdditionalPrinterColumn(
         name = "Waiting",
         jsonPath = ".status.queue.waiting",

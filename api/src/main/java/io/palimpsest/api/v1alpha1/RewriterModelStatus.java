@@ -25,6 +25,11 @@ public class RewriterModelStatus {
     @JsonPropertyDescription("Replicas the autoscaler asks for.")
     private Integer desiredReplicas;
 
+    @JsonPropertyDescription(
+            "readyReplicas of desiredReplicas as kubectl shows a Deployment's READY (\"1/4\"), for the Ready column;"
+                    + " unset while neither is (an external endpoint).")
+    private String ready;
+
     @JsonPropertyDescription("Base URL workers call (the Service, or the external endpoint).")
     private String endpoint;
 

@@ -311,6 +311,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             next = refusedByApiServer(model, context, previous, ModelReason.RejectedByApiServer, r.getMessage());
         }
         next.setBoundJobs(ModelBoundJobs.of(context.getSecondaryResources(RewriteJob.class)));
+        next.setReady(ModelReadyColumn.of(next));
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
         forbidden |= !writeStatus(model, next, context, id);

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A RewriterModel as {@code kubectl get} and a GitOps health check read it, from the status the running
- * operator writes: the printer columns show its phase, ready and desired replicas and age; its
+ * operator writes: the printer columns show its phase, ready of desired replicas as a Deployment's READY does
+ * ({@code 0/1}, then {@code 1/1}), and age; its
  * conditions follow metav1.Condition; and a model that stays Ready through many reconciles (each
  * write of its Deployment's status wakes it) keeps every lastTransitionTime and records no Event.
  */
@@ -45,17 +46,23 @@ class ModelAsKubectlShowsItTest {
         client.resource(Models.onPvc("shown", 1, 2)).create();
         await().atMost(WAIT)
                 .until(() -> deployment() != null && deployment().getSpec().getReplicas() == 1);
+        RewriterModel loading =
+                awaitModel(m -> Integer.valueOf(1).equals(m.getStatus().getDesiredReplicas()));
+        assertEquals("0/1", columns(loading).get("Ready"), columns(loading).toString());
+        // the numbers stay where clients of earlier versions read them
+        assertEquals(0, loading.getStatus().getReadyReplicas());
+        assertEquals(1, loading.getStatus().getDesiredReplicas());
         deploymentReady(1);
         RewriterModel ready = awaitModel(m -> m.getStatus().getPhase() == ModelPhase.Ready);
         assertConventions(ready);
 
-        Map<String, String> columns = PrinterColumns.render(
-                PrinterColumns.REWRITER_MODELS,
-                client.getKubernetesSerialization().asJson(ready),
-                Instant.now());
+        Map<String, String> columns = columns(ready);
         assertEquals("Ready", columns.get("Phase"), columns.toString());
-        assertEquals("1", columns.get("Ready"), columns.toString());
-        assertEquals("1", columns.get("Desired"), columns.toString());
+        assertEquals("1/1", columns.get("Ready"), columns.toString());
+        assertEquals(
+                List.of("Phase", "Ready", "Waiting", "Jobs", "Model", "Endpoint", "Age"),
+                List.copyOf(columns.keySet()),
+                "one Ready column, as a Deployment has");
         assertEquals("mistralai/Mistral-7B-Instruct-v0.3", columns.get("Model"), columns.toString());
         assertNotEquals(PrinterColumns.NONE, columns.get("Endpoint"), columns.toString());
         assertNotEquals(PrinterColumns.NONE, columns.get("Age"), columns.toString());
@@ -83,6 +90,13 @@ class ModelAsKubectlShowsItTest {
         assertConventions(edited);
         assertEquals(transitions(ready), transitions(edited), "no condition changed its status");
         assertEquals(events, events().size(), events().toString());
+    }
+
+    private Map<String, String> columns(RewriterModel model) {
+        return PrinterColumns.render(
+                PrinterColumns.REWRITER_MODELS,
+                client.getKubernetesSerialization().asJson(model),
+                Instant.now());
     }
 
     static void assertConventions(RewriterModel model) {

@@ -6,8 +6,12 @@ import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
+import io.palimpsest.worker.text.Plural;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,7 +23,9 @@ import picocli.CommandLine.Option;
  * {@code palimpsest lint}: the manifests checked as a strict API server would (schema, defaults,
  * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them, and each
  * job's recipe compiled as the planner compiles it ({@link RecipeCheck}). Lists every problem ordered
- * by file (as given), line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
+ * by file (as given), line and field; exits {@link ExitCodes#INVALID_JOB} when there is one. It reads the manifests
+ * only, so it runs offline; {@code --input} reaches the job's input too and cuts it with the planner's own code
+ * ({@link PlanCommand#cut}), storing nothing, so what the planner refuses there it refuses in the same words.
  */
 @Command(
         name = "lint",
@@ -40,6 +46,17 @@ final class LintCommand implements Callable<Integer> {
             description =
                     "When the manifests pass, print the job as a worker runs it (what the operator puts in job.yaml).")
     boolean printResolved;
+
+    @Option(
+            names = "--input",
+            description = "Also reach the job's input, as the planner does, and report what the planner would refuse"
+                    + " there: an input that does not exist, globs that take no file or only empty ones, files"
+                    + " that are a dataset's card or metadata (README.md beside data/*.parquet), a textField the"
+                    + " first records of a kind of file do not hold. It lists the input and reads the first records"
+                    + " of each kind of file (file://, and s3:// with the credentials and endpoint local uses;"
+                    + " pvc:// where its claim is mounted, under $PALIMPSEST_PVC_ROOT). One RewriteJob among the"
+                    + " manifests. Without it lint reads the manifests only and reaches nothing.")
+    boolean input;
 
     @Override
     public Integer call() throws Exception {
@@ -86,6 +103,9 @@ final class LintCommand implements Callable<Integer> {
             System.err.println(result.problems().size() + " problem(s)");
             return ExitCodes.INVALID_JOB;
         }
+        if (input) {
+            inputAsPlanned();
+        }
         String what = result.jobs().isEmpty() && result.models().isEmpty()
                 ? "a resolved job"
                 : count(result.jobs().size(), "RewriteJob") + ", "
@@ -94,6 +114,40 @@ final class LintCommand implements Callable<Integer> {
                 "%s: ok (%s)%n",
                 String.join(", ", manifests.stream().map(Path::toString).toList()), what);
         return ExitCodes.DONE;
+    }
+
+    /**
+     * The job's input, listed and cut as the planner cuts it (its own code: {@link PlanCommand#cut}), and said in one
+     * line; what the planner would refuse is thrown at the manifest's line, as {@code local} refuses it.
+     */
+    private void inputAsPlanned() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JobManifests.Loaded loaded = new JobManifests().load(manifests, true);
+        ResolvedJob job = loaded.job();
+        try {
+            LocalPaths.resolve(job, loaded.jobFile(), null);
+            try (JobRuntime runtime =
+                    new JobRuntime(job, WorkerEnvironment.system().onThisMachine(), json)) {
+                runtime.checkStoresAtStart();
+                List<Shard> shards = PlanCommand.cut(
+                        runtime,
+                        PlanCommand.planner(runtime, json, PlanCommand.accepting(runtime, false, List.of())),
+                        null);
+                long files = shards.stream().mapToLong(s -> s.files().size()).sum();
+                long bytes = shards.stream().mapToLong(Shard::bytes).sum();
+                System.out.printf(
+                        "input %s: %s, %d bytes, %s as the planner cuts it (whole files; a cluster's planner may cut"
+                                + " long ones for its fleet)%n",
+                        job.getSpec().getInput().getUri(),
+                        Plural.of(files, "file"),
+                        bytes,
+                        Plural.of(shards.size(), "shard"));
+            }
+        } catch (InvalidJobException e) {
+            throw loaded.located(e, List.of());
+        } catch (Exception e) {
+            throw StoreRefusals.located(e, loaded, List.of());
+        }
     }
 
     private static String count(int n, String kind) {

@@ -180,9 +180,7 @@ final class PlanCommand implements Callable<Integer> {
             UnfinishedInputs.Accepting accepting)
             throws IOException {
         runtime.checkStoresAtStart();
-        JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
-                .checkingInput((input, listed) -> UnfinishedInputs.refuse(
-                        runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
+        JobPlanner planner = planner(runtime, json, accepting);
         List<Shard> shards = cut(runtime, planner, fleetWorkers);
         List<String> warnings;
         try {
@@ -269,8 +267,18 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /**
+     * The planner of the job, looking at the input's listing as it plans ({@link UnfinishedInputs}): {@code plan}'s,
+     * and {@code lint --input}'s, which cuts the input with it and stores nothing.
+     */
+    static JobPlanner planner(JobRuntime runtime, ObjectMapper json, UnfinishedInputs.Accepting accepting) {
+        return new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
+                .checkingInput((input, listed) -> UnfinishedInputs.refuse(
+                        runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
+    }
+
+    /**
      * The input cut into shards, its files counted for {@code input.limit} ({@link ItemsForLimit}) and a file of each
-     * kind sampled ({@link InputSample}): {@code plan}'s shards, and {@code preview}'s.
+     * kind sampled ({@link InputSample}): {@code plan}'s shards, {@code preview}'s and {@code lint --input}'s.
      *
      * @param fleetWorkers workers the model keeps busy at once (null: shards are whole files)
      */
@@ -284,7 +292,7 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.spec.getInput().getLimit(),
                 new ItemsForLimit(inputStorage, readers),
                 fleetWorkers);
-        new InputSample(inputStorage, readers).check(shards);
+        new InputSample(inputStorage, readers, note -> System.err.println("note: " + note)).check(shards);
         return shards;
     }
 

@@ -2,6 +2,8 @@ package io.palimpsest.worker.format;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads one input file item by item, in file order.
@@ -22,6 +24,15 @@ public interface DocumentReader extends Closeable {
      * @throws CorruptInputException when the file's bytes cannot be decoded as its format says
      */
     InputItem next() throws IOException;
+
+    /**
+     * The fields the file declares every record to be limited to (a Parquet schema's top-level columns): a field not
+     * among them is in none of its records, known without reading them all. Empty for a format whose records each
+     * have their own fields (JSON lines), where only reading every record tells.
+     */
+    default Optional<Set<String>> declaredFields() {
+        return Optional.empty();
+    }
 
     /**
      * Passes over the next {@code items} items (documents and unusable ones alike) as {@link #next()} would hand them

@@ -75,6 +75,14 @@ public final class FileStartCheck {
     }
 
     /**
+     * The check over a file's first {@code items} items: the planner's bounded look at the first file of a kind
+     * ({@code InputSample}), whose message says "the first N" when the file goes on past them.
+     */
+    public static FileStartCheck firstItems(FieldMapping fields, long items) {
+        return new FileStartCheck(fields, items, false);
+    }
+
+    /**
      * The same check over every item of a file rather than its first {@link #ITEMS}: it fails when no item of the
      * whole file is a document and the reader failed on at least one (the planner's duplicate-id pass, which reads
      * every record). Parts of one file read apart (item ranges) are joined with {@link #merge}.

@@ -19,10 +19,12 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -160,6 +162,12 @@ public final class ParquetReader implements DocumentReader {
             return "TIMESTAMP";
         }
         return column.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT96 ? "INT96" : null;
+    }
+
+    /** The schema's top-level columns: the fields a row's record is made of ({@link #toJson}). */
+    @Override
+    public Optional<Set<String>> declaredFields() {
+        return Optional.of(schema.getFields().stream().map(Type::getName).collect(Collectors.toUnmodifiableSet()));
     }
 
     @Override

@@ -74,7 +74,7 @@ public interface RepeatedIds extends Closeable {
                 return earlierInShard(doc.id(), first);
             }
             Integer firstShard = earlierIds.isEmpty() ? null : earlierIds.get(doc.id());
-            return firstShard == null ? null : firstInShard(doc.id(), firstShard);
+            return firstShard == null ? null : firstInShard(doc.id(), firstShard, null);
         };
     }
 
@@ -88,10 +88,13 @@ public interface RepeatedIds extends Closeable {
                 + generatedIdNote(id);
     }
 
-    /** The detail of a document whose id appeared first in shard {@code first}. */
-    static String firstInShard(String id, int first) {
-        return "id '" + id + "' appeared first in shard " + first + " (the first occurrence in the plan wins)"
-                + generatedIdNote(id);
+    /**
+     * The detail of a document whose id appeared first in shard {@code first}, naming that copy's file and line when
+     * {@code at} is known (a plan's list of an earlier version names only the shard).
+     */
+    static String firstInShard(String id, int first, SourcePosition at) {
+        return "id '" + id + "' appeared first in shard " + first + (at == null ? "" : ", at " + at)
+                + " (the first occurrence in the plan wins)" + generatedIdNote(id);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.PlannerThreads;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
+import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedOutputStream;
@@ -28,6 +29,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,7 +57,8 @@ import java.util.stream.Stream;
  * and hands each document's id, shard and item number to a {@link SpillingSorter}: memory stays
  * bounded whatever the corpus or shard size, and ids are compared exactly (a hash or Bloom filter
  * alone could drop a real document on a collision). Sorted by id, then shard, then item, each id's
- * first occurrence wins; the other (shard, item, id) records, each with its id's first (shard, item), are sorted
+ * first occurrence wins; the other (shard, item, id) records, each with its id's first (shard, item) and that
+ * copy's file and line (so that a reject names the copy that is kept, in its shard or another), are sorted
  * again by shard and item and written, one list per shard that has any, to
  * {@code _palimpsest/duplicates/items-<manifest hash>/shard-NNNNN.jsonl}, in the shard's item order.
  * A worker streams its list beside its input, so it holds no set of the ids it has seen: one entry
@@ -108,10 +111,17 @@ public final class DuplicateIdIndex {
 
     private static final Logger LOG = Logger.getLogger(DuplicateIdIndex.class.getName());
 
-    /** Receives one document of a shard: its item number in the shard (from 0) and its id. */
+    /**
+     * Receives one document of a shard: its item number in the shard (from 0), its id and where it is (null when not
+     * known), so that a repeat's reject can name the file and line of the copy that is kept.
+     */
     @FunctionalInterface
     public interface IdSink {
-        void accept(long item, String id);
+        void accept(long item, String id, SourcePosition at);
+
+        default void accept(long item, String id) {
+            accept(item, id, null);
+        }
     }
 
     /** Reads one shard as its worker would, handing over each document; false when its data cannot be read. */
@@ -259,27 +269,39 @@ public final class DuplicateIdIndex {
 
     /**
      * The key {@code byId} sorts on: the id's length and bytes (so that one id's records are adjacent
-     * whatever the other ids), then shard and item, big-endian (so that they sort as numbers).
+     * whatever the other ids), then shard and item, big-endian (so that they sort as numbers), then where the
+     * document is: the file's place in its shard's list and the line (-1 and 0 when not known), which never
+     * decide the order (a shard's item is read once) but let a repeat name the copy that is kept.
      */
-    private static byte[] byIdKey(byte[] id, int shard, long item) {
-        return ByteBuffer.allocate(4 + id.length + 12)
+    private static byte[] byIdKey(byte[] id, int shard, long item, int file, long line) {
+        return ByteBuffer.allocate(4 + id.length + AFTER_ID)
                 .putInt(id.length)
                 .put(id)
                 .putInt(shard)
                 .putLong(item)
+                .putInt(file)
+                .putLong(line)
                 .array();
     }
 
+    /** The bytes of a {@code byId} key after the id: shard, item, file, line. */
+    private static final int AFTER_ID = 24;
+
     private static boolean sameId(byte[] a, byte[] b) {
-        return a.length == b.length && Arrays.equals(a, 0, a.length - 12, b, 0, b.length - 12);
+        return a.length == b.length && Arrays.equals(a, 0, a.length - AFTER_ID, b, 0, b.length - AFTER_ID);
     }
 
     private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader, ReadCheck afterReading)
             throws IOException {
-        return build(output, shards.size(), hash, (byId, unreadable) -> {
-            new ShardReading(shards, reader, byId, unreadable).readAll();
-            return afterReading.check(Set.copyOf(unreadable));
-        });
+        return build(
+                output,
+                shards.size(),
+                hash,
+                (byId, unreadable) -> {
+                    new ShardReading(shards, reader, byId, unreadable).readAll();
+                    return afterReading.check(Set.copyOf(unreadable));
+                },
+                filesOf(shards));
     }
 
     /**
@@ -291,10 +313,32 @@ public final class DuplicateIdIndex {
         ReadVerdict feed(SpillingSorter byId, Set<Integer> unreadable) throws IOException;
     }
 
-    /** Hands one (shard, item, id) record to the sort. */
-    private static void record(SpillingSorter.Feeder records, int shard, long item, String id) {
+    /** The input keys of each shard's files, in the shard's order, by shard index. */
+    private static Map<Integer, List<String>> filesOf(List<Shard> shards) {
+        Map<Integer, List<String>> files = new HashMap<>();
+        for (Shard shard : shards) {
+            files.put(shard.index(), shard.files().stream().map(ShardFile::key).toList());
+        }
+        return files;
+    }
+
+    /** Hands one (shard, item, id) record to the sort, with where it is when {@code at} is one of the shard's files. */
+    private static void record(SpillingSorter.Feeder records, Shard shard, long item, String id, SourcePosition at) {
+        int file = -1;
+        if (at != null) {
+            List<ShardFile> files = shard.files();
+            for (int i = 0; i < files.size() && file < 0; i++) {
+                if (files.get(i).key().equals(at.file())) {
+                    file = i;
+                }
+            }
+        }
+        record(records, shard.index(), item, id, file, file < 0 ? 0 : at.line());
+    }
+
+    private static void record(SpillingSorter.Feeder records, int shard, long item, String id, int file, long line) {
         try {
-            records.add(byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard);
+            records.add(byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item, file, line), shard);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -403,12 +447,12 @@ public final class DuplicateIdIndex {
                     int index = shard.index();
                     int at = position;
                     try {
-                        boolean read = reader.read(shard, (item, id) -> {
+                        boolean read = reader.read(shard, (item, id, where) -> {
                             if (stopAll.get() != null || at > failedAt.get()) {
                                 throw new Abandoned();
                             }
                             try {
-                                record(records, index, item, id);
+                                record(records, shard, item, id, where);
                             } catch (RuntimeException | Error e) {
                                 stop(e);
                                 throw e;
@@ -432,12 +476,17 @@ public final class DuplicateIdIndex {
         }
     }
 
-    private Summary build(Storage output, int shardCount, String hash, Records records) throws IOException {
+    /**
+     * @param files the input keys of each shard's files (by shard index), which a record's file number is a place in
+     */
+    private Summary build(
+            Storage output, int shardCount, String hash, Records records, Map<Integer, List<String>> files)
+            throws IOException {
         if (scratch == null) {
-            return sortAndList(output, shardCount, hash, records);
+            return sortAndList(output, shardCount, hash, records, files);
         }
         try {
-            return sortAndList(output, shardCount, hash, records);
+            return sortAndList(output, shardCount, hash, records, files);
         } catch (IOException | RuntimeException e) {
             RuntimeException full = scratch.translate(e);
             if (full != null) {
@@ -448,7 +497,9 @@ public final class DuplicateIdIndex {
         }
     }
 
-    private Summary sortAndList(Storage output, int shardCount, String hash, Records records) throws IOException {
+    private Summary sortAndList(
+            Storage output, int shardCount, String hash, Records records, Map<Integer, List<String>> files)
+            throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new ConcurrentSkipListSet<>();
@@ -466,7 +517,6 @@ public final class DuplicateIdIndex {
             try (SpillingSorter.Cursor sorted = byId.sorted()) {
                 byte[] currentId = null;
                 int firstShard = -1;
-                long firstItem = -1;
                 SpillingSorter.Entry entry;
                 while ((entry = sorted.next()) != null) {
                     if (unreadable.contains(entry.value())) {
@@ -476,16 +526,15 @@ public final class DuplicateIdIndex {
                     if (currentId == null || !sameId(currentId, key)) {
                         currentId = key;
                         firstShard = entry.value();
-                        firstItem = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
                         continue;
                     }
-                    // shard, item, the first copy's item, id: the shard's list in its item order (an item is listed
-                    // once, so the first copy's item never decides the order); 8 bytes more per repeat, none per id
-                    int idLength = key.length - 16;
+                    // shard, item, the first copy's item, file and line, id: the shard's list in its item order (an
+                    // item is listed once, so what follows it never decides the order); 20 bytes more per repeat
+                    int idLength = key.length - 4 - AFTER_ID;
                     byShard.add(
-                            ByteBuffer.allocate(20 + idLength)
+                            ByteBuffer.allocate(LISTED_BEFORE_ID + idLength)
                                     .put(key, 4 + idLength, 12)
-                                    .putLong(firstItem)
+                                    .put(currentId, 4 + idLength + 4, 20)
                                     .put(key, 4, idLength)
                                     .array(),
                             firstShard);
@@ -504,6 +553,8 @@ public final class DuplicateIdIndex {
                     int shard = key.getInt();
                     long item = key.getLong();
                     long firstItem = key.getLong();
+                    int firstFile = key.getInt();
+                    long firstLine = key.getLong();
                     if (writer == null || writer.shard != shard) {
                         if (writer != null) {
                             writer.store(output, folder);
@@ -511,11 +562,19 @@ public final class DuplicateIdIndex {
                         writer = new ListWriter(shard, json);
                         shardsWithDuplicates++;
                     }
+                    List<String> firstFiles = files.getOrDefault(entry.value(), List.of());
                     writer.add(
                             item,
-                            new String(entry.key(), 20, entry.key().length - 20, StandardCharsets.UTF_8),
+                            new String(
+                                    entry.key(),
+                                    LISTED_BEFORE_ID,
+                                    entry.key().length - LISTED_BEFORE_ID,
+                                    StandardCharsets.UTF_8),
                             entry.value(),
-                            firstItem);
+                            firstItem,
+                            firstFile >= 0 && firstFile < firstFiles.size()
+                                    ? new SourcePosition(firstFiles.get(firstFile), firstLine)
+                                    : null);
                 }
                 if (writer != null) {
                     writer.store(output, folder);
@@ -535,6 +594,9 @@ public final class DuplicateIdIndex {
         output.put(INDEX_KEY, json.writeValueAsBytes(index));
         return new Summary(documents, duplicates, withinShards, shardsWithDuplicates, List.copyOf(unreadable), true);
     }
+
+    /** The bytes of a {@code byShard} key before the id: shard, item, and the first copy's item, file and line. */
+    private static final int LISTED_BEFORE_ID = 32;
 
     /**
      * The repeated ids of {@code shard}, for its worker: a source that opens the shard's list (copied to
@@ -643,33 +705,41 @@ public final class DuplicateIdIndex {
         Path scratch = Files.createTempDirectory(tempDir, "palimpsest-duplicates-");
         try {
             FileStorage lists = new FileStorage(Files.createDirectories(scratch.resolve("index")));
-            build(lists, 1, hash, (byId, unreadable) -> {
-                try (SpillingSorter.Feeder records = byId.feeder(memoryBytes)) {
-                    String earlier = earlierListKey(hash, index);
-                    if (output.exists(earlier)) {
-                        try (BufferedReader lines = new BufferedReader(
-                                new InputStreamReader(output.open(earlier), StandardCharsets.UTF_8))) {
-                            String line;
-                            while ((line = lines.readLine()) != null) {
-                                if (!line.isBlank()) {
-                                    // first seen in that (earlier) shard: it wins over every occurrence in this one
-                                    JsonNode entry = json.readTree(line);
-                                    record(
-                                            records,
-                                            entry.get("first").asInt(),
-                                            0,
-                                            entry.get("id").asText());
+            build(
+                    lists,
+                    1,
+                    hash,
+                    (byId, unreadable) -> {
+                        try (SpillingSorter.Feeder records = byId.feeder(memoryBytes)) {
+                            String earlier = earlierListKey(hash, index);
+                            if (output.exists(earlier)) {
+                                try (BufferedReader lines = new BufferedReader(
+                                        new InputStreamReader(output.open(earlier), StandardCharsets.UTF_8))) {
+                                    String line;
+                                    while ((line = lines.readLine()) != null) {
+                                        if (!line.isBlank()) {
+                                            // first seen in that (earlier) shard: it wins over every occurrence in this
+                                            // one
+                                            JsonNode entry = json.readTree(line);
+                                            record(
+                                                    records,
+                                                    entry.get("first").asInt(),
+                                                    0,
+                                                    entry.get("id").asText(),
+                                                    -1,
+                                                    0);
+                                        }
+                                    }
                                 }
                             }
+                            if (!ownShard.read(shard, (item, id, at) -> record(records, shard, item, id, at))) {
+                                throw new ShardDataException(
+                                        "shard " + index + " could not be read to list its repeated ids", null);
+                            }
                         }
-                    }
-                    if (!ownShard.read(shard, (item, id) -> record(records, index, item, id))) {
-                        throw new ShardDataException(
-                                "shard " + index + " could not be read to list its repeated ids", null);
-                    }
-                }
-                return ReadVerdict.NONE;
-            });
+                        return ReadVerdict.NONE;
+                    },
+                    filesOf(List.of(shard)));
             return copyList(lists, listKey(hash, index), index, tempDir);
         } finally {
             try (Stream<Path> paths = Files.walk(scratch)) {
@@ -765,12 +835,17 @@ public final class DuplicateIdIndex {
             lines.setRootValueSeparator(new SerializedString("\n"));
         }
 
-        void add(long item, String id, int first, long firstItem) throws IOException {
+        /** @param firstAt where the first copy is, when the pass knew it; lists without it are read as before */
+        void add(long item, String id, int first, long firstItem, SourcePosition firstAt) throws IOException {
             lines.writeStartObject();
             lines.writeNumberField("item", item);
             lines.writeStringField("id", id);
             lines.writeNumberField("first", first);
             lines.writeNumberField("firstItem", firstItem);
+            if (firstAt != null) {
+                lines.writeStringField("firstFile", firstAt.file());
+                lines.writeNumberField("firstLine", firstAt.line());
+            }
             lines.writeEndObject();
         }
 

@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Before anything is written, reads the first file of each kind of file in the plan (by extension:
@@ -44,6 +46,17 @@ import java.util.TreeSet;
  * however many come first: it says nothing of the job's fields, and ending the kind's sample there would leave a
  * wrong {@code input.textField} to the duplicate-id pass, refused in its words rather than these.
  *
+ * <p>A file is read that far only when nothing shorter decides. Its first {@value #FIRST_ITEMS} items are read
+ * first; when they hold no document, the next files of its kind are looked at the same way (at most {@link
+ * #FILES_PER_KIND}), and one with a document settles the kind: the duplicate-id pass then judges the first file by
+ * all of its records. Only when none of them shows a document is the first file read on to its end, after a note
+ * naming the field, the file, the fields its records have and the field they most likely mean: a 10 GB file of
+ * records without {@code input.textField} is then read whole before the job is refused, as a file of such records
+ * with documents further on is one the plan takes, and refusing it after its first records would refuse a corpus
+ * the duplicate-id pass passes; the note lets whoever misspelt the field stop the job at once. A Parquet file
+ * declares its columns ({@link DocumentReader#declaredFields}): a text column not among them is in none of its rows,
+ * and the file is refused on its first row.
+ *
  * <p>A named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is looked for in each file
  * sampled, read to its end when its first documents do not hold it: a file that holds it in no record
  * is refused here, naming the fields its records have (a misspelt field, most often), before the
@@ -51,15 +64,25 @@ import java.util.TreeSet;
  */
 public final class InputSample {
 
-    /** Files of one kind tried when the first ones are corrupt. */
+    /** Files of one kind tried when the first ones are corrupt, or after one whose first items hold no document. */
     static final int FILES_PER_KIND = 3;
+
+    /** The items of a file read before the next files of its kind are looked at. */
+    static final int FIRST_ITEMS = 500;
 
     private final Storage storage;
     private final DocumentReaders readers;
+    private final Consumer<String> notes;
 
     public InputSample(Storage storage, DocumentReaders readers) {
+        this(storage, readers, note -> {});
+    }
+
+    /** @param notes told, before a file is read to its end, why (the planner prints it at once) */
+    public InputSample(Storage storage, DocumentReaders readers, Consumer<String> notes) {
         this.storage = storage;
         this.readers = readers;
+        this.notes = notes;
     }
 
     /** Refuses the job (InvalidJobException) when a kind's sampled file holds no readable document. */
@@ -72,15 +95,42 @@ public final class InputSample {
         }
         for (List<String> files : byKind.values()) {
             int corrupt = 0;
+            // the first file whose first items hold no document, and what they hold instead
+            String undecided = null;
+            Optional<String> firstItems = Optional.empty();
+            int lookedPast = 0;
             for (String key : files) {
-                Sampled sampled = sample(key);
-                if (sampled == Sampled.DOCUMENT) {
+                if (undecided != null && lookedPast++ >= FILES_PER_KIND) {
                     break;
                 }
-                if (sampled == Sampled.CORRUPT && ++corrupt >= FILES_PER_KIND) {
+                Sample sample = sample(key, FIRST_ITEMS);
+                if (sample.sampled() == Sampled.DOCUMENT) {
+                    undecided = null; // the kind is read as the job describes it: the pass judges the others
+                    break;
+                }
+                if (sample.sampled() == Sampled.UNDECIDED && undecided == null) {
+                    undecided = key;
+                    firstItems = sample.firstItems();
+                }
+                if (sample.sampled() == Sampled.CORRUPT && ++corrupt >= FILES_PER_KIND) {
                     break;
                 }
             }
+            if (undecided != null) {
+                String file = storage.describe(undecided);
+                notes.accept(firstItems.orElse("the first " + FIRST_ITEMS + " items of " + file + " hold no document")
+                        + "; nor do the first ones of the next files of its kind: reading it to its end before the job"
+                        + " is refused, as records further on may hold documents (if the field is misspelt, stop the"
+                        + " job and correct it)");
+                sample(undecided, Long.MAX_VALUE);
+            }
+        }
+    }
+
+    /** What a sampled file showed, and, when its first items held no document, what was wrong with them. */
+    private record Sample(Sampled sampled, Optional<String> firstItems) {
+        Sample(Sampled sampled) {
+            this(sampled, Optional.empty());
         }
     }
 
@@ -94,7 +144,9 @@ public final class InputSample {
          */
         NOTHING,
         /** Its bytes could not be read: left to the duplicate-id pass, and the next file of the kind is sampled. */
-        CORRUPT
+        CORRUPT,
+        /** No document among its first items, and more of them: the next files of the kind are sampled. */
+        UNDECIDED
     }
 
     /**
@@ -127,23 +179,42 @@ public final class InputSample {
         return name.substring(last);
     }
 
-    /** Refuses the file, or says whether it held a document, nothing to judge, or bytes that cannot be read. */
-    private Sampled sample(String key) throws IOException {
+    /**
+     * Refuses the file, or says whether it held a document, nothing to judge, bytes that cannot be read, or no
+     * document in its first {@code items} items and more of them.
+     */
+    private Sample sample(String key, long items) throws IOException {
         // to its first document, or its end: a file is refused only when none of its records is a document, as the
         // duplicate-id pass refuses the others, not for a first document after its first lines
-        FileStartCheck start = FileStartCheck.wholeFile(readers.fields());
+        FileStartCheck start = items == Long.MAX_VALUE
+                ? FileStartCheck.wholeFile(readers.fields())
+                : FileStartCheck.firstItems(readers.fields(), items);
         IdFieldCheck ids = new IdFieldCheck(readers.fields());
+        boolean ended = false;
         try (DocumentReader reader = readers.open(storage, key)) {
             InputItem item;
-            while (!(start.settled() && ids.settled()) && (item = reader.next()) != null) {
+            // a sample of the first items that holds no document stops there, whatever the idField check still wants
+            while (!(start.settled() && (ids.settled() || !start.document()))) {
+                if ((item = reader.next()) == null) {
+                    ended = true;
+                    break;
+                }
+                if (start.items() == 0) {
+                    refuseUndeclaredTextField(reader, key);
+                }
                 start.take(item);
                 ids.take(item);
+            }
+            if (!start.document() && !ended) {
+                return new Sample(
+                        Sampled.UNDECIDED,
+                        start.problem(storage.describe(key), readers.formatOf(key), Optional.empty()));
             }
             if (!ids.settledForGood()) {
                 lookFurther(reader, ids);
             }
         } catch (CorruptInputException | NoSuchFileException e) {
-            return Sampled.CORRUPT;
+            return new Sample(Sampled.CORRUPT);
         } catch (ObjectArchivedException e) {
             throw archivedInput(storage.describe(key), e);
         } catch (RuntimeException e) {
@@ -163,7 +234,30 @@ public final class InputSample {
         if (noIds.isPresent()) {
             throw new InvalidJobException(ManifestField.job("spec.input.idField"), noIds.get());
         }
-        return start.document() ? Sampled.DOCUMENT : Sampled.NOTHING;
+        return new Sample(start.document() ? Sampled.DOCUMENT : Sampled.NOTHING);
+    }
+
+    /**
+     * Refuses a file that declares its fields (a Parquet schema) without {@code input.textField}: no record of it can
+     * hold the field, so none is a document, known without reading its rows.
+     */
+    private void refuseUndeclaredTextField(DocumentReader reader, String key) {
+        Optional<Set<String>> declared = reader.declaredFields();
+        String textField = readers.fields().textField();
+        if (declared.isEmpty() || declared.get().contains(textField)) {
+            return;
+        }
+        TreeSet<String> columns = new TreeSet<>(declared.get());
+        throw new InvalidJobException(
+                ManifestField.job("spec.input.textField"),
+                "spec.input.textField '" + textField + "' is in none of the rows of " + storage.describe(key)
+                        + ": it is not one of its columns (" + String.join(", ", columns)
+                        + FileStartCheck.nearMiss(
+                                "textField",
+                                textField,
+                                columns,
+                                readers.fields().idField())
+                        + ")");
     }
 
     /**

@@ -50,17 +50,26 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
         return entry(json, line).repeat();
     }
 
-    /** A listed repeat, with its id's first copy's item when the list says it (-1 for a list of an earlier version). */
-    private record Entry(DuplicateIdIndex.Repeat repeat, long firstItem) {}
+    /**
+     * A listed repeat, with its id's first copy's item when the list says it (-1 for a list of an earlier version),
+     * and that copy's file and line when the list says them (null for a list of an earlier version, or a first copy
+     * an earlier version's index named only by its shard).
+     */
+    private record Entry(DuplicateIdIndex.Repeat repeat, long firstItem, SourcePosition firstAt) {}
 
     private static Entry entry(ObjectMapper json, String line) throws IOException {
         JsonNode entry = json.readTree(line);
+        JsonNode firstFile = entry.path("firstFile");
         return new Entry(
                 new DuplicateIdIndex.Repeat(
                         entry.get("item").asLong(),
                         entry.get("id").asText(),
                         entry.get("first").asInt()),
-                entry.path("firstItem").asLong(-1));
+                entry.path("firstItem").asLong(-1),
+                firstFile.isTextual()
+                        ? new SourcePosition(
+                                firstFile.asText(), entry.path("firstLine").asLong())
+                        : null);
     }
 
     /** The items of the shard that are first copies of an id repeated later in it, sorted, at most {@link #MAX_FIRST_COPIES}. */
@@ -71,7 +80,8 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
             while ((line = lines.readLine()) != null) {
                 if (!line.isBlank()) {
                     Entry entry = entry(json, line);
-                    if (entry.repeat().first() == shard && entry.firstItem() >= 0) {
+                    // a first copy the list places needs no place noted as the pass reads
+                    if (entry.repeat().first() == shard && entry.firstItem() >= 0 && entry.firstAt() == null) {
                         firsts.add(entry.firstItem());
                         if (firsts.size() > MAX_FIRST_COPIES) {
                             firsts.pollLast();
@@ -126,9 +136,11 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
                 if (!listed.repeat().id().equals(doc.id())) {
                     throw changed(listed.repeat(), "a document with id '" + doc.id() + "'");
                 }
-                return listed.repeat().first() == shard
-                        ? RepeatedIds.earlierInShard(doc.id(), kept.get(listed.firstItem()))
-                        : RepeatedIds.firstInShard(doc.id(), listed.repeat().first());
+                if (listed.repeat().first() != shard) {
+                    return RepeatedIds.firstInShard(doc.id(), listed.repeat().first(), listed.firstAt());
+                }
+                return RepeatedIds.earlierInShard(
+                        doc.id(), listed.firstAt() != null ? listed.firstAt() : kept.get(listed.firstItem()));
             }
 
             /** The next first copy whose place is kept: the only items the list needs to see, all else it names. */

@@ -131,7 +131,7 @@ public final class ShardInput implements Closeable {
             for (long number = 0; (item = items.next()) != null; number++) {
                 everyItem.accept(item);
                 if (item instanceof Document d) {
-                    ids.accept(number, d.id());
+                    ids.accept(number, d.id(), d.position());
                 }
             }
         }

@@ -74,7 +74,10 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals("shared", reject.path("id").asText());
         assertEquals("a.jsonl", reject.path("file").asText());
         assertEquals(11, reject.path("line").asInt());
-        assertTrue(reject.path("detail").asText().contains("appeared first in shard 0"), reject.toString());
+        assertEquals(
+                "id 'shared' appeared first in shard 0, at b.jsonl:31 (the first occurrence in the plan wins)",
+                reject.path("detail").asText(),
+                reject.toString());
         for (int shard = 0; shard < 2; shard++) {
             JsonNode counts = json.readTree(
                             output.readAll(String.format("_palimpsest/receipts/shard-%05d.json", shard)))
@@ -142,7 +145,7 @@ class DuplicateIdsAcrossShardsTest {
         List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
         assertEquals(
                 List.of(
-                        "6: id 'a-3' appeared first in shard 0",
+                        "6: id 'a-3' appeared first in shard 0, at a.jsonl:4",
                         "7: id 'b-1' appeared earlier in this shard, at b.jsonl:2"),
                 later.stream()
                         .map(r -> r.path("line").asInt() + ": "
@@ -202,8 +205,12 @@ class DuplicateIdsAcrossShardsTest {
         }
     }
 
-    /** What the release before the items index made of {@link #repeatsWithinAndAcrossShards}: the same documents. */
-    private void assertTheRepeatsAreRejectedAsBefore(Path out) throws IOException {
+    /**
+     * What the release before the items index made of {@link #repeatsWithinAndAcrossShards}: the same documents.
+     * {@code acrossShards} is the reject of the id first seen in shard 0: a list made from the earlier index names
+     * only that shard, one the planner of this version made names the copy's file and line too.
+     */
+    private void assertTheRepeatsAreRejectedAsBefore(Path out, String acrossShards) throws IOException {
         FileStorage output = new FileStorage(out);
         assertEquals(10, Outputs.ids(output, "plain/shard-00000.jsonl.zst").size());
         assertEquals(5, Outputs.ids(output, "plain/shard-00001.jsonl.zst").size());
@@ -213,9 +220,7 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals("duplicate_id", within.get(0).path("reason").asText(), within.toString());
         List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
         assertEquals(
-                List.of(
-                        "6: id 'a-3' appeared first in shard 0",
-                        "7: id 'b-1' appeared earlier in this shard, at b.jsonl:2"),
+                List.of(acrossShards, "7: id 'b-1' appeared earlier in this shard, at b.jsonl:2"),
                 later.stream()
                         .map(r -> r.path("line").asInt() + ": "
                                 + r.path("detail").asText().replaceAll(" \\(the first.*", ""))
@@ -286,7 +291,7 @@ class DuplicateIdsAcrossShardsTest {
         } finally {
             logger.removeHandler(handler);
         }
-        assertTheRepeatsAreRejectedAsBefore(out);
+        assertTheRepeatsAreRejectedAsBefore(out, "6: id 'a-3' appeared first in shard 0");
         assertFalse(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "a worker does not change the plan");
     }
 
@@ -306,7 +311,7 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals(ExitCodes.DONE, local.exit(), local.err());
         assertTrue(Arrays.equals(manifest, Files.readAllBytes(out.resolve("_palimpsest/manifest.jsonl"))));
         assertTrue(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "planning again added the items index");
-        assertTheRepeatsAreRejectedAsBefore(out);
+        assertTheRepeatsAreRejectedAsBefore(out, "6: id 'a-3' appeared first in shard 0, at a.jsonl:4");
     }
 
     @Test

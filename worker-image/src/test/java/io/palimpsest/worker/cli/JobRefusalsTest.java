@@ -173,6 +173,41 @@ class JobRefusalsTest {
                 mixed.err());
     }
 
+    /**
+     * lint reads the manifests only, unless told to reach the input: with --input it lists the input and refuses
+     * what the planner would refuse there, in the planner's words at the manifest's line (here a dataset card among
+     * the files the globs take), as local refuses it; and on an input the planner takes it says what it found.
+     */
+    @Test
+    void lintWithInputListsItAndRefusesWhatThePlannerWould() throws IOException {
+        edit("include: [\"*.jsonl\"]", "include: []");
+        Path card = manifests.resolve("data/README.md");
+        Files.writeString(card, "# A small corpus\n");
+
+        CliRun offline = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.DONE, offline.exit(), offline.err());
+
+        CliRun reached = CliRun.of("lint", "-f", manifests.toString(), "--input");
+        assertEquals(ExitCodes.INVALID_JOB, reached.exit(), reached.err());
+        CliRun local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        String located = manifests.resolve("job.yaml") + ":" + lineOf("include: []") + ": spec.input.include: ";
+        String refusal = local.err()
+                .lines()
+                .filter(l -> l.contains("not corpus data: README.md"))
+                .findFirst()
+                .map(l -> l.substring(l.indexOf(located)))
+                .orElseThrow(() -> new AssertionError(local.err()));
+        assertTrue(reached.err().contains(refusal), reached.err());
+        assertNoJavaNames(reached.err());
+        assertNothingWritten();
+
+        Files.delete(card);
+        CliRun clean = CliRun.of("lint", "-f", manifests.toString(), "--input");
+        assertEquals(ExitCodes.DONE, clean.exit(), clean.err());
+        assertTrue(clean.out().contains("input " + manifests.resolve("data").toUri() + ": 2 files"), clean.out());
+    }
+
     /** Repeated -f form one set, as kubectl apply -f a -f b: a job in one file finds its model in another. */
     @Test
     void lintChecksRepeatedFilesAsOneSet() throws IOException {

@@ -96,8 +96,10 @@ class InputSampleTest {
 
         String message = refusal(new FieldMapping("contents", "id"), "c.parquet");
 
-        assertTrue(message.startsWith("spec.input.textField 'contents' is in none of the 3 records of "), message);
-        assertTrue(message.endsWith("; did you mean textField 'content'?)"), message);
+        assertEquals(
+                "spec.input.textField 'contents' is in none of the rows of " + where("c.parquet")
+                        + ": it is not one of its columns (content, id; did you mean textField 'content'?)",
+                message);
     }
 
     /**
@@ -122,9 +124,10 @@ class InputSampleTest {
         String message = refusal(new FieldMapping("meta.text", "id"), "s.parquet");
 
         assertEquals(
-                "spec.input.textField 'meta.text' is in none of the 3 records of " + where("s.parquet")
-                        + " (their fields: id, meta; textField names a top-level field (a column), never one inside"
-                        + " another: 'meta.text' is no path into 'meta'; write the text to a top-level field first)",
+                "spec.input.textField 'meta.text' is in none of the rows of " + where("s.parquet")
+                        + ": it is not one of its columns (id, meta; textField names a top-level field (a column),"
+                        + " never one inside another: 'meta.text' is no path into 'meta'; write the text to a top-level"
+                        + " field first)",
                 message);
     }
 
@@ -424,6 +427,115 @@ class InputSampleTest {
                 "not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
 
         assertDoesNotThrow(() -> sample(FieldMapping.DEFAULT, "late.jsonl"));
+    }
+
+    /**
+     * A Parquet file declares its columns: a text column not among them is in none of its rows, so the file is
+     * refused on its first row rather than after reading all of them.
+     */
+    @Test
+    void aParquetTextColumnTheSchemaDoesNotDeclareIsRefusedWithoutReadingTheRows() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary body (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("w.parquet")))
+                .withType(schema)
+                .withRowGroupSize(1024L)
+                .withPageSize(256)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 2000; i++) {
+                writer.write(groups.newGroup().append("id", "p" + i).append("body", "row " + i + " ".repeat(40)));
+            }
+        }
+        List<String> notes = new java.util.ArrayList<>();
+
+        InvalidJobException refused =
+                assertThrows(InvalidJobException.class, () -> sampleNoting(FieldMapping.DEFAULT, notes, "w.parquet"));
+
+        assertEquals(
+                "spec.input.textField 'text' is in none of the rows of " + where("w.parquet")
+                        + ": it is not one of its columns (body, id)",
+                refused.getMessage());
+        assertEquals(List.of(), notes, "decided by the schema, with no read to the end to announce");
+    }
+
+    /**
+     * The first file's first records hold no document, but the next file of its kind does: the job's fields are
+     * right, and the first file is left to the duplicate-id pass, which reads all of it, rather than read to its end
+     * here (the store fails any read past its first 64 KiB).
+     */
+    @Test
+    void aFirstFileWithoutADocumentInItsFirstRecordsIsNotReadOnWhenTheNextFileHoldsOne() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), recordsWithoutText(20_000) + "{\"id\":\"late\",\"text\":\"x\"}\n");
+        Corpus.writeJsonl(dir.resolve("b.jsonl"), "b", 10);
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        List<ShardFile> files = List.of(
+                new ShardFile("a.jsonl", Files.size(dir.resolve("a.jsonl"))),
+                new ShardFile("b.jsonl", Files.size(dir.resolve("b.jsonl"))));
+        InputSample sample = new InputSample(
+                new FailingReads(dir, 64 * 1024, new IllegalStateException("read past the sample")), readers);
+
+        assertDoesNotThrow(() -> sample.check(List.of(new Shard(0, files))));
+    }
+
+    /**
+     * A file whose first records hold no document, alone of its kind, is read on to its end: its records further on
+     * may hold the field (the duplicate-id pass would take such a file), and a note says so at once, naming the
+     * field, the file, the fields its records have and the near one.
+     */
+    @Test
+    void aTextFieldFirstHeldPastTheFirstRecordsPassesAfterANote() throws IOException {
+        Files.writeString(
+                dir.resolve("a.jsonl"),
+                recordsWithoutText(600) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+        List<String> notes = new java.util.ArrayList<>();
+
+        assertDoesNotThrow(() -> sampleNoting(new FieldMapping("text", "id"), notes, "a.jsonl"));
+
+        assertEquals(
+                List.of("spec.input.textField 'text' is in none of the first 500 records of " + where("a.jsonl")
+                        + " (their fields: id, txt; did you mean textField 'txt'?); nor do the first ones of the next"
+                        + " files of its kind: reading it to its end before the job is refused, as records further on"
+                        + " may hold documents (if the field is misspelt, stop the job and correct it)"),
+                notes);
+    }
+
+    /** The same file without a document further on is refused once read to its end, counting all of its records. */
+    @Test
+    void aTextFieldInNoneOfTheRecordsOfALongFileIsRefusedOverAllOfThem() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), recordsWithoutText(600));
+        List<String> notes = new java.util.ArrayList<>();
+
+        InvalidJobException refused =
+                assertThrows(InvalidJobException.class, () -> sampleNoting(FieldMapping.DEFAULT, notes, "a.jsonl"));
+
+        assertEquals(
+                "spec.input.textField 'text' is in none of the 600 records of " + where("a.jsonl")
+                        + " (their fields: id, txt; did you mean textField 'txt'?)",
+                refused.getMessage());
+        assertEquals(1, notes.size(), notes.toString());
+    }
+
+    /** {@code count} JSON lines with an id and their text under {@code txt}. */
+    private static String recordsWithoutText(int count) {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            lines.append("{\"id\":\"r")
+                    .append(i)
+                    .append("\",\"txt\":\"record ")
+                    .append(i)
+                    .append("\"}\n");
+        }
+        return lines.toString();
+    }
+
+    private void sampleNoting(FieldMapping fields, List<String> notes, String... keys) throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), fields), 1 << 20);
+        List<ShardFile> files = Arrays.stream(keys)
+                .map(k -> new ShardFile(k, dir.resolve(k).toFile().length()))
+                .toList();
+        new InputSample(new FileStorage(dir), readers, notes::add).check(List.of(new Shard(0, files)));
     }
 
     /** A sampled file without a document is refused once it was read to its end, in the words of the whole file. */

@@ -133,6 +133,33 @@ class ListedRepeatsTest {
         return items;
     }
 
+    /**
+     * A repeat of an id first seen in another shard names that copy's file and line when the list says where it is
+     * (the planner's pass read it there); the entries of a list that does not (a kept plan of an earlier version)
+     * name only the shard, as they did.
+     */
+    @Test
+    void aRepeatOfAnotherShardNamesTheFileAndLineOfTheFirstCopyWhenTheListSaysIt() throws IOException {
+        Path list = dir.resolve("across.jsonl");
+        Files.writeString(list, """
+                {"item":0,"id":"w","first":1,"firstItem":7,"firstFile":"part-0.jsonl","firstLine":8}
+                {"item":1,"id":"v","first":2,"firstItem":3}
+                {"item":2,"id":"u","first":3,"firstItem":5,"firstFile":"data/p.parquet","firstLine":6}
+                """);
+        try (ListedRepeats source = new ListedRepeats(4, list, new ObjectMapper());
+                RepeatedIds repeats = source.open()) {
+            assertEquals(
+                    "id 'w' appeared first in shard 1, at part-0.jsonl:8 (the first occurrence in the plan wins)",
+                    repeats.repeatOf(0, doc("w", "b.jsonl", 1)));
+            assertEquals(
+                    "id 'v' appeared first in shard 2 (the first occurrence in the plan wins)",
+                    repeats.repeatOf(1, doc("v", "b.jsonl", 2)));
+            assertEquals(
+                    "id 'u' appeared first in shard 3, at data/p.parquet:6 (the first occurrence in the plan wins)",
+                    repeats.repeatOf(2, doc("u", "b.jsonl", 3)));
+        }
+    }
+
     private static Document doc(String id, String file, long line) {
         return new Document(id, "text", new ObjectMapper().createObjectNode(), new SourcePosition(file, line));
     }
