@@ -12,7 +12,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Opens the right reader for an input object. Parquet needs random access, so a remote Parquet
- * file is first copied to a local temporary file (deleted on close); local files are read in place.
+ * file is first copied to a local temporary file (deleted on close), or, for readers that read only its footer or
+ * first rows ({@link #readingParquetByRanges()}), read by byte ranges; local files are read in place.
  */
 public final class DocumentReaders {
 
@@ -51,28 +52,46 @@ public final class DocumentReaders {
     private final int maxLineBytes;
     private final LocalCopies copies;
     private final long maxRowGroupBytes;
+    /** Whether a remote Parquet file is read by byte ranges ({@link StoredParquetFile}) rather than copied whole. */
+    private final boolean parquetByRanges;
 
     public DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes) {
-        this(formatSetting, decoder, maxLineBytes, UNCOUNTED, ParquetReader.defaultMaxRowGroupBytes());
+        this(formatSetting, decoder, maxLineBytes, UNCOUNTED, ParquetReader.defaultMaxRowGroupBytes(), false);
     }
 
     private DocumentReaders(
-            String formatSetting, RecordDecoder decoder, int maxLineBytes, LocalCopies copies, long maxRowGroupBytes) {
+            String formatSetting,
+            RecordDecoder decoder,
+            int maxLineBytes,
+            LocalCopies copies,
+            long maxRowGroupBytes,
+            boolean parquetByRanges) {
         this.formatSetting = formatSetting;
         this.decoder = decoder;
         this.maxLineBytes = maxLineBytes;
         this.copies = copies;
         this.maxRowGroupBytes = maxRowGroupBytes;
+        this.parquetByRanges = parquetByRanges;
     }
 
     /** These readers, the local copies of remote Parquet files counted in {@code copies}. */
     public DocumentReaders countingCopiesIn(LocalCopies copies) {
-        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes);
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes, parquetByRanges);
+    }
+
+    /**
+     * These readers, reading a remote Parquet file by byte ranges where it is read ({@link StoredParquetFile}): its
+     * footer, and the row groups of the rows asked for, without a local copy. For the readers that read a file's
+     * footer (its row count) or its first rows only, as the planner's sample and its counts for {@code input.limit}
+     * do: a copy would download the whole file for them.
+     */
+    public DocumentReaders readingParquetByRanges() {
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes, true);
     }
 
     /** These readers, refusing a Parquet file with a row group of more than {@code bytes} compressed. */
     DocumentReaders holdingRowGroupsUpTo(long bytes) {
-        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, bytes);
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, bytes, parquetByRanges);
     }
 
     /** Which fields hold the text and the id. */
@@ -114,6 +133,10 @@ public final class DocumentReaders {
     private DocumentReader openParquet(Storage storage, String key) throws IOException {
         if (storage instanceof FileStorage files) {
             return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes, maxRowGroupBytes);
+        }
+        if (parquetByRanges) {
+            return new ParquetReader(
+                    key, StoredParquetFile.open(storage, key), decoder, maxLineBytes, maxRowGroupBytes);
         }
         long size = copies == UNCOUNTED ? 0 : storage.size(key);
         copies.reserveCopy(storage.describe(key), size);

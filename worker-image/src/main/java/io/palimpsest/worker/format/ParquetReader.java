@@ -33,6 +33,7 @@ import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
@@ -120,10 +121,19 @@ public final class ParquetReader implements DocumentReader {
     /** @param maxRowGroupBytes the largest compressed row group this reader may hold (it reads row groups whole) */
     public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes, long maxRowGroupBytes)
             throws IOException {
+        this(file, new NamedInputFile(localCopy, file), decoder, maxRowBytes, maxRowGroupBytes);
+    }
+
+    /**
+     * @param input the file's bytes where the library seeks: a local file, or a stored one read by ranges
+     *              ({@link StoredParquetFile})
+     */
+    ParquetReader(String file, InputFile input, RecordDecoder decoder, int maxRowBytes, long maxRowGroupBytes)
+            throws IOException {
         this.file = file;
         this.maxRowBytes = maxRowBytes;
         try {
-            this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
+            this.reader = ParquetFileReader.open(input);
         } catch (IOException | RuntimeException e) {
             throw corrupt("parquet footer unreadable, so not a Parquet file or one cut short", e);
         }
@@ -658,11 +668,15 @@ public final class ParquetReader implements DocumentReader {
 
     /**
      * Parquet's own errors about the bytes (not a Parquet file, a page or footer that does not decode)
-     * as corrupt input; a file system's error (a file gone, access refused) stays what it is.
+     * as corrupt input; a file system's error (a file gone, access refused) and a store's stay what they are.
      */
     private IOException corrupt(String what, Exception e) {
         if (e instanceof FileSystemException fileSystem) {
             return fileSystem;
+        }
+        IOException store = StoredParquetFile.StoreFailure.in(e);
+        if (store != null) {
+            return store; // the store's failure while the library read (down, refusing, the file changed): no bytes
         }
         return new CorruptInputException(what + ": " + e.getMessage(), e);
     }

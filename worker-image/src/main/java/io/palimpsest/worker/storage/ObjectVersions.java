@@ -22,6 +22,12 @@ public final class ObjectVersions {
         return "ETag \"" + bare + "\"";
     }
 
+    /** The ETag in a version {@link #etag} wrote, quoted as an {@code If-Match} header wants it; null for another. */
+    static String ifMatch(String version) {
+        String prefix = "ETag ";
+        return version != null && version.startsWith(prefix) ? version.substring(prefix.length()) : null;
+    }
+
     /**
      * A file's last-modified time, at the resolution the file system gives it, and its inode where the system gives
      * one (null: none), so a file replaced by another renamed over it is told even when size and time are the old

@@ -238,7 +238,7 @@ public final class S3Storage implements Storage {
 
     @Override
     public InputStream open(String key) throws IOException {
-        return resuming(key, 0, null);
+        return resuming(key, 0, null, null);
     }
 
     @Override
@@ -246,7 +246,25 @@ public final class S3Storage implements Storage {
         if (endExclusive <= start) {
             return InputStream.nullInputStream();
         }
-        return resuming(key, start, endExclusive);
+        return resuming(key, start, endExclusive, null);
+    }
+
+    /**
+     * The range under {@code If-Match} on the version's ETag, its first request as every later one: an object
+     * rewritten since {@code version} was taken is answered 412 and read as changed, never as a part of another file.
+     * A version that is no ETag (none recorded) is compared as {@link Storage#openRange(String, long, long, String)}
+     * compares it.
+     */
+    @Override
+    public InputStream openRange(String key, long start, long endExclusive, String version) throws IOException {
+        String eTag = ObjectVersions.ifMatch(version);
+        if (eTag == null) {
+            return Storage.super.openRange(key, start, endExclusive, version);
+        }
+        if (endExclusive <= start) {
+            return InputStream.nullInputStream();
+        }
+        return resuming(key, start, endExclusive, eTag);
     }
 
     /**
@@ -254,20 +272,37 @@ public final class S3Storage implements Storage {
      * a cut left them: the object's length and ETag come from the first response, and every later GET
      * asks for the rest under {@code If-Match} on that ETag.
      */
-    private InputStream resuming(String key, long start, Long endExclusive) throws IOException {
+    private InputStream resuming(String key, long start, Long endExclusive, String ifMatch) throws IOException {
         String range = start == 0 && endExclusive == null
                 ? null
                 : "bytes=" + start + "-" + (endExclusive == null ? "" : String.valueOf(endExclusive - 1));
         ResponseInputStream<GetObjectResponse> first;
         try {
-            first = gate.call(() ->
-                    client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range(range)));
+            first = gate.call(() -> client.getObject(
+                    b -> b.bucket(bucket).key(fullKey(key)).range(range).ifMatch(ifMatch)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
+        } catch (S3Exception e) {
+            if (ifMatch != null && e.statusCode() == 412) {
+                throw new ObjectChangedException(
+                        describe() + "/" + trimSlashes(key),
+                        ObjectVersions.etag(ifMatch),
+                        "the store no longer has that ETag (HTTP 412)");
+            }
+            throw failure(range == null ? "read" : "read a range of", key, e);
         } catch (SdkException e) {
             throw failure(range == null ? "read" : "read a range of", key, e);
         }
         GetObjectResponse response = first.response();
+        String contentRange = response.contentRange();
+        if (ifMatch != null && (contentRange == null || !contentRange.startsWith("bytes " + start + "-"))) {
+            // a part of a file read in parts: the whole object in its place would be read as other bytes
+            first.abort();
+            throw new ObjectReadException(
+                    describe() + "/" + trimSlashes(key) + ": asked for its bytes from " + start + ", the store"
+                            + " answered with " + (contentRange == null ? "the whole object" : contentRange),
+                    null);
+        }
         String eTag = response.eTag();
         Long length = response.contentLength();
         if (length == null || eTag == null) {

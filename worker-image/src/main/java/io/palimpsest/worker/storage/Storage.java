@@ -76,6 +76,26 @@ public interface Storage extends Closeable {
     /** Bytes {@code [start, endExclusive)} of an object, for byte-range shards and Parquet footers. */
     InputStream openRange(String key, long start, long endExclusive) throws IOException;
 
+    /**
+     * Bytes {@code [start, endExclusive)} of the object as it was in {@code version} ({@link StoredObject#version()},
+     * as {@link #stat} gave it): how a file read in many parts (a Parquet file's footer, then its column chunks) is
+     * kept one file. Here the version is compared before the range is opened; a store that can make the read itself
+     * conditional does ({@link S3Storage}: {@code If-Match}).
+     *
+     * @throws ObjectChangedException when the object is no longer that version
+     */
+    default InputStream openRange(String key, long start, long endExclusive, String version) throws IOException {
+        if (version == null) {
+            return openRange(key, start, endExclusive); // a store that gave no version: nothing to compare
+        }
+        StoredObject now = stat(key);
+        if (!version.equals(now.version())) {
+            throw new ObjectChangedException(
+                    describe(key), version, now.version() == null ? "it has no version now" : "now " + now.version());
+        }
+        return openRange(key, start, endExclusive);
+    }
+
     boolean exists(String key) throws IOException;
 
     /** Writes or replaces an object atomically from a local file. */

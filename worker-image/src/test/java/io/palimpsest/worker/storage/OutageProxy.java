@@ -93,6 +93,10 @@ public final class OutageProxy implements AutoCloseable {
     /** "METHOD /path" (without the query) of every request the proxy took, answered or not, in order. */
     private final java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** "METHOD /path" (without the query) to the bytes of the store's answers to it passed on, heads included. */
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> answered =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The repeat of a request whose answer was lost, and the error it is answered with, unforwarded. */
     private record Repeat(String request, Mode answer) {}
 
@@ -186,6 +190,15 @@ public final class OutageProxy implements AutoCloseable {
     /** Every request the proxy took for exactly {@code path} (without its query), as "METHOD /path", in order. */
     java.util.List<String> requestsFor(String path) {
         return requests.stream().filter(r -> r.endsWith(" " + path)).toList();
+    }
+
+    /**
+     * The bytes of the store's answers (heads and bodies) to {@code method} requests for exactly {@code path} (without
+     * its query) the proxy passed on whole: what reading an object fetched from the store.
+     */
+    public long bytesAnswered(String method, String path) {
+        java.util.concurrent.atomic.LongAdder bytes = answered.get(method + " " + path);
+        return bytes == null ? 0 : bytes.sum();
     }
 
     /**
@@ -373,6 +386,8 @@ public final class OutageProxy implements AutoCloseable {
                     return;
                 }
             }
+            answered.computeIfAbsent(method + " " + path, k -> new java.util.concurrent.atomic.LongAdder())
+                    .add(response.length);
             toClient.write(response);
             toClient.flush();
         } catch (SocketException clientWentAway) {

@@ -169,6 +169,30 @@ class S3StorageTest {
         }
     }
 
+    /**
+     * A range read as a version is asked for under If-Match on its ETag: one of an object rewritten since fails as
+     * changed rather than reading the new bytes as the old object's.
+     */
+    @Test
+    void aRangeOfAVersionRewrittenSinceFailsAsChanged() throws IOException {
+        try (Storage storage = resolver.open("s3://corpus/pinned")) {
+            storage.put("a.parquet", "0123456789".getBytes(StandardCharsets.UTF_8));
+            String version = storage.stat("a.parquet").version();
+            try (InputStream range = storage.openRange("a.parquet", 3, 7, version)) {
+                assertEquals("3456", new String(range.readAllBytes(), StandardCharsets.UTF_8));
+            }
+            storage.put("a.parquet", "abcdefghij".getBytes(StandardCharsets.UTF_8));
+
+            ObjectChangedException changed = org.junit.jupiter.api.Assertions.assertThrows(
+                    ObjectChangedException.class, () -> storage.openRange("a.parquet", 3, 7, version));
+
+            assertEquals(
+                    "s3://corpus/pinned/a.parquet changed while it was read: it was read as " + version
+                            + ", the store no longer has that ETag (HTTP 412)",
+                    changed.getMessage());
+        }
+    }
+
     @Test
     void folderMarkersAreNotListedAsInput() throws IOException {
         try (S3Client s3 = S3.createS3ClientV2()) {

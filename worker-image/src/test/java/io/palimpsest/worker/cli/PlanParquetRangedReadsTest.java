@@ -1,0 +1,288 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReader;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.UnfinishedInputs;
+import io.palimpsest.worker.storage.ObjectChangedException;
+import io.palimpsest.worker.storage.OutageProxy;
+import io.palimpsest.worker.storage.S3Options;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.storage.StoreRefusedException;
+import io.palimpsest.worker.testing.S3MockServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * What the planner downloads of a Parquet file on S3, counted at a proxy in front of the store: a file of several row
+ * groups with a large text column. Its count for {@code input.limit} is in the footer and its sample is its first
+ * rows, so cutting the input reads the file's tail and first row group by byte ranges, not the whole file (it was
+ * copied whole for each); the duplicate-id pass still reads every row (whether a row is a document depends on all of
+ * its columns).
+ */
+class PlanParquetRangedReadsTest {
+
+    @RegisterExtension
+    static final S3MockExtension S3 = S3MockServer.extension();
+
+    static OutageProxy proxy;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startProxy() throws IOException {
+        proxy = new OutageProxy(S3.getHttpPort());
+    }
+
+    @AfterAll
+    static void stopProxy() throws IOException {
+        proxy.close();
+    }
+
+    @Test
+    void cuttingTheInputReadsTheFootersAndFirstRowGroupNotTheWholeFile() throws Exception {
+        long size = upload("cut", "big.parquet", 2_000, 1);
+        int rowGroups = rowGroupsOf(dir.resolve("cut-big.parquet"));
+        assertTrue(rowGroups >= 6, "a file of several row groups: " + rowGroups);
+        ObjectMapper json = new ObjectMapper();
+
+        List<Shard> shards;
+        try (JobRuntime runtime = runtime("cut", "    limit: 1500\n", json)) {
+            shards =
+                    PlanCommand.cut(runtime, PlanCommand.planner(runtime, json, UnfinishedInputs.Accepting.NONE), null);
+        }
+
+        assertEquals(1500L, shards.get(0).files().get(0).maxItems(), "counted from the footer: 2,000 rows");
+        long fetched = proxy.bytesAnswered("GET", "/corpus/cut/big.parquet");
+        System.out.printf(
+                "cutting the input (count for input.limit + sample) fetched %,d of the file's %,d bytes (%d row"
+                        + " groups): 1/%.1f%n",
+                fetched, size, rowGroups, (double) size / fetched);
+        assertTrue(fetched > 0, "the file was read through the proxy");
+        assertTrue(
+                fetched < size / 3,
+                "the footer and the first row group, not the whole file (twice): " + fetched + " of " + size);
+    }
+
+    @Test
+    void planningReadsTheFileAboutOnceWhereItDownloadedItForEachLook() throws Exception {
+        long size = upload("plan", "big.parquet", 2_000, 2);
+        ObjectMapper json = new ObjectMapper();
+
+        try (JobRuntime runtime = runtime("plan", "", json)) {
+            PlanCommand.plan(runtime, json, false);
+        }
+
+        long fetched = proxy.bytesAnswered("GET", "/corpus/plan/big.parquet");
+        System.out.printf(
+                "planning (sample, duplicate-id pass, recipe probe) fetched %,d bytes of a %,d-byte file: %.2f times"
+                        + " the file%n",
+                fetched, size, (double) fetched / size);
+        assertTrue(fetched >= size * 9 / 10, "the duplicate-id pass reads every row: " + fetched);
+        assertTrue(fetched < size * 3 / 2, "the sample and the probe read the first row group only: " + fetched);
+    }
+
+    @Test
+    void aFileReadByRangesHandsOutTheItemsOfItsCopy() throws Exception {
+        upload("same", "big.parquet", 700, 3);
+        DocumentReaders readers = new DocumentReaders(
+                "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
+        try (Storage corpus = direct().open("s3://corpus/same/")) {
+            List<String> copied = items(readers, corpus);
+            List<String> ranged = items(readers.readingParquetByRanges(), corpus);
+            assertEquals(700, copied.size());
+            assertEquals(copied, ranged);
+        }
+    }
+
+    @Test
+    void aFileRewrittenWhileReadByRangesFailsAsChangedNotAsCorrupt() throws Exception {
+        upload("changed", "big.parquet", 2_000, 4);
+        DocumentReaders readers = new DocumentReaders(
+                        "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20)
+                .readingParquetByRanges();
+        try (Storage corpus = direct().open("s3://corpus/changed/");
+                DocumentReader reader = readers.open(corpus, "big.parquet")) {
+            assertNotNull(reader.next(), "the footer and the first row group are read");
+            upload("changed", "big.parquet", 2_000, 5);
+
+            IOException failure = assertThrows(IOException.class, () -> {
+                while (reader.next() != null) {
+                    // to the second row group, read from the file as it is now
+                }
+            });
+
+            assertInstanceOf(ObjectChangedException.class, failure, failure.toString());
+            assertTrue(
+                    failure.getMessage().startsWith("s3://corpus/changed/big.parquet changed while it was read"),
+                    failure.getMessage());
+        }
+    }
+
+    /**
+     * The store refusing a row group's read (403, as a policy that stops allowing the bucket) is the store's refusal,
+     * not a file whose bytes do not decode: a file taken for corrupt would refuse the plan for it.
+     */
+    @Test
+    void aStoreRefusingAReadByRangesIsNoCorruptFile() throws Exception {
+        upload("refused", "big.parquet", 2_000, 6);
+        DocumentReaders readers = new DocumentReaders(
+                        "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20)
+                .readingParquetByRanges();
+        try (Storage corpus = throughProxy().open("s3://corpus/refused/");
+                DocumentReader reader = readers.open(corpus, "big.parquet")) {
+            assertNotNull(reader.next(), "the footer and the first row group are read");
+            proxy.forbidOnly("GET", "/corpus/refused/big.parquet", "AccessDenied");
+
+            IOException failure = assertThrows(IOException.class, () -> {
+                while (reader.next() != null) {
+                    // to the second row group
+                }
+            });
+
+            assertInstanceOf(StoreRefusedException.class, failure, failure.toString());
+        }
+    }
+
+    private static List<String> items(DocumentReaders readers, Storage corpus) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (DocumentReader reader = readers.open(corpus, "big.parquet")) {
+            InputItem item;
+            while ((item = reader.next()) != null) {
+                Document d = (Document) item;
+                out.add(d.position() + " " + d.id() + " " + d.text().hashCode());
+            }
+        }
+        return out;
+    }
+
+    private static int rowGroupsOf(Path file) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+            return reader.getRowGroups().size();
+        }
+    }
+
+    /**
+     * A Parquet file of {@code rows} rows of 2,000 random letters (so that it does not compress away) in row groups of
+     * about 512 KiB; its size.
+     */
+    private long upload(String name, String file, int rows, long seed) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        Path local = dir.resolve(name + "-" + file);
+        Files.deleteIfExists(local);
+        Random random = new Random(seed);
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(local))
+                .withType(schema)
+                .withRowGroupSize(512L * 1024)
+                .withPageSize(64 * 1024)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < rows; i++) {
+                StringBuilder text = new StringBuilder();
+                for (int c = 0; c < 2_000; c++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                writer.write(groups.newGroup().append("id", file + "-" + i).append("text", text.toString()));
+            }
+        }
+        try (Storage corpus = direct().open("s3://corpus/" + name + "/")) {
+            corpus.put(file, local);
+        }
+        return Files.size(local);
+    }
+
+    private JobRuntime runtime(String name, String limit, ObjectMapper json) throws IOException {
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
+        Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
+        Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), proxy.endpoint());
+        WorkerEnvironment environment = new WorkerEnvironment(Map.of(
+                "PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
+                "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString()));
+        Path file = dir.resolve(name + "-job.yaml");
+        Files.writeString(file, """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriterModel
+                metadata:
+                  name: sim
+                spec:
+                  servedModelName: sim
+                  endpoint:
+                    url: http://127.0.0.1:9
+                ---
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriteJob
+                metadata:
+                  name: parquet
+                spec:
+                  modelRef: {name: sim}
+                  input:
+                    uri: s3://corpus/%s/
+                %s    idField: id
+                  output:
+                    uri: s3://out/%s/
+                  recipe:
+                    prompts:
+                      - name: plain
+                        user: "Rewrite the document. <document>{{ text }}</document>"
+                """.formatted(name, limit, name));
+        return new JobRuntime(new JobManifests().load(file).job(), environment, json);
+    }
+
+    private static StorageResolver throughProxy() {
+        S3Options options = new S3Options(
+                Optional.of(URI.create(proxy.endpoint())),
+                "us-east-1",
+                true,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
+        return new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
+    }
+
+    private static StorageResolver direct() {
+        S3Options options = new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())),
+                "us-east-1",
+                true,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
+        return new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
+    }
+}
