@@ -283,8 +283,8 @@ final class PlanCommand implements Callable<Integer> {
      * @param fleetWorkers workers the model keeps busy at once (null: shards are whole files)
      */
     static List<Shard> cut(JobRuntime runtime, JobPlanner planner, Integer fleetWorkers) throws IOException {
-        // a Parquet file's count is in its footer and the sample reads its first rows: neither downloads the file
-        var readers = runtime.readers().readingParquetByRanges();
+        // a Parquet file's count is in its footer and the sample reads its first rows: by ranges, no download
+        var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
         List<Shard> shards = planner.cut(
                 runtime.input(),
@@ -479,7 +479,7 @@ final class PlanCommand implements Callable<Integer> {
      * first file of each kind to its first document already, and a file with none is refused.
      */
     private static List<SourceDocument> firstDocuments(JobRuntime runtime, List<Shard> shards) {
-        var readers = runtime.readers().readingParquetByRanges();
+        var readers = runtime.readers();
         List<SourceDocument> out = new ArrayList<>();
         for (var file : shards.get(0).files()) {
             try (var reader = readers.open(runtime.input().storage(), file.key())) {

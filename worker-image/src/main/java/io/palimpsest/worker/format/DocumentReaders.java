@@ -1,7 +1,9 @@
 package io.palimpsest.worker.format;
 
 import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.ObjectChangedException;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,9 +13,10 @@ import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 /**
- * Opens the right reader for an input object. Parquet needs random access, so a remote Parquet
- * file is first copied to a local temporary file (deleted on close), or, for readers that read only its footer or
- * first rows ({@link #readingParquetByRanges()}), read by byte ranges; local files are read in place.
+ * Opens the right reader for an input object. Parquet needs random access: a remote Parquet file is read by byte
+ * ranges where the Parquet library seeks ({@link StoredParquetFile}: its footer, then the row groups of the rows
+ * read), or, for the planner's duplicate-id pass ({@link #countingCopiesIn}), from a local copy of the whole file
+ * (deleted on close); local files are read in place.
  */
 public final class DocumentReaders {
 
@@ -56,7 +59,7 @@ public final class DocumentReaders {
     private final boolean parquetByRanges;
 
     public DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes) {
-        this(formatSetting, decoder, maxLineBytes, UNCOUNTED, ParquetReader.defaultMaxRowGroupBytes(), false);
+        this(formatSetting, decoder, maxLineBytes, UNCOUNTED, ParquetReader.defaultMaxRowGroupBytes(), true);
     }
 
     private DocumentReaders(
@@ -74,19 +77,12 @@ public final class DocumentReaders {
         this.parquetByRanges = parquetByRanges;
     }
 
-    /** These readers, the local copies of remote Parquet files counted in {@code copies}. */
-    public DocumentReaders countingCopiesIn(LocalCopies copies) {
-        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes, parquetByRanges);
-    }
-
     /**
-     * These readers, reading a remote Parquet file by byte ranges where it is read ({@link StoredParquetFile}): its
-     * footer, and the row groups of the rows asked for, without a local copy. For the readers that read a file's
-     * footer (its row count) or its first rows only, as the planner's sample and its counts for {@code input.limit}
-     * do: a copy would download the whole file for them.
+     * These readers, reading a remote Parquet file from a local copy of it, counted in {@code copies}: the planner's
+     * duplicate-id pass, which reads every row of every file, its copies counted in its scratch budget.
      */
-    public DocumentReaders readingParquetByRanges() {
-        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes, true);
+    public DocumentReaders countingCopiesIn(LocalCopies copies) {
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies, maxRowGroupBytes, false);
     }
 
     /** These readers, refusing a Parquet file with a row group of more than {@code bytes} compressed. */
@@ -111,12 +107,22 @@ public final class DocumentReaders {
 
     /**
      * @param bytesRead told how many bytes of the stored object were consumed, as reading goes (JSON
-     *                  Lines only: Parquet is read by row groups from a random-access copy)
+     *                  Lines only: Parquet is read by row groups)
      */
     public DocumentReader open(Storage storage, String key, LongConsumer bytesRead) throws IOException {
+        return open(storage, key, bytesRead, null);
+    }
+
+    /**
+     * @param plannedVersion the version the plan read the file as ({@link StoredObject#version()}; null: none
+     *                       recorded): a Parquet file read by ranges is read as that version or fails as changed
+     *                       ({@link ObjectChangedException})
+     */
+    public DocumentReader open(Storage storage, String key, LongConsumer bytesRead, String plannedVersion)
+            throws IOException {
         return switch (InputFormat.of(key, formatSetting)) {
             case JSONL -> openJsonl(storage, key, bytesRead);
-            case PARQUET -> openParquet(storage, key);
+            case PARQUET -> openParquet(storage, key, plannedVersion);
         };
     }
 
@@ -130,13 +136,13 @@ public final class DocumentReaders {
         }
     }
 
-    private DocumentReader openParquet(Storage storage, String key) throws IOException {
+    private DocumentReader openParquet(Storage storage, String key, String plannedVersion) throws IOException {
         if (storage instanceof FileStorage files) {
             return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes, maxRowGroupBytes);
         }
         if (parquetByRanges) {
             return new ParquetReader(
-                    key, StoredParquetFile.open(storage, key), decoder, maxLineBytes, maxRowGroupBytes);
+                    key, StoredParquetFile.open(storage, key, plannedVersion), decoder, maxLineBytes, maxRowGroupBytes);
         }
         long size = copies == UNCOUNTED ? 0 : storage.size(key);
         copies.reserveCopy(storage.describe(key), size);

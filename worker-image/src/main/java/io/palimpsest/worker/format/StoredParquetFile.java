@@ -1,5 +1,6 @@
 package io.palimpsest.worker.format;
 
+import io.palimpsest.worker.storage.ObjectChangedException;
 import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -41,9 +42,17 @@ final class StoredParquetFile implements InputFile {
         this.version = version;
     }
 
-    /** The file as it is now: its length and version taken once, every later read pinned to them. */
-    static StoredParquetFile open(Storage storage, String key) throws IOException {
+    /**
+     * The file as it is now: its length and version taken once, every later read pinned to them.
+     *
+     * @param plannedVersion the version the plan read the file as (null: none recorded)
+     * @throws ObjectChangedException when the file is no longer the planned version
+     */
+    static StoredParquetFile open(Storage storage, String key, String plannedVersion) throws IOException {
         StoredObject now = storage.stat(key);
+        if (plannedVersion != null && now.version() != null && !plannedVersion.equals(now.version())) {
+            throw new ObjectChangedException(storage.describe(key), plannedVersion, "now " + now.version());
+        }
         return new StoredParquetFile(storage, key, now.size(), now.version());
     }
 

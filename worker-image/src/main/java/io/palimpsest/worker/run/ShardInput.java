@@ -17,6 +17,7 @@ import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.storage.ObjectArchivedException;
+import io.palimpsest.worker.storage.ObjectChangedException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.Closeable;
@@ -200,7 +201,7 @@ public final class ShardInput implements Closeable {
                     currentReportedBytes = 0;
                     currentIsRange = file.firstItem() != null;
                     currentFirstItem = file.skippedItems();
-                    current = readers.open(storage, currentKey, this::consumed);
+                    current = readers.open(storage, currentKey, this::consumed, file.version());
                     currentStart = waivedStarts.contains(currentKey)
                             ? null
                             : currentIsRange
@@ -291,6 +292,14 @@ public final class ShardInput implements Closeable {
             return new ShardDataException(
                     "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
                     e);
+        }
+        if (e instanceof ObjectChangedException changed) {
+            // read in parts (a Parquet file's row groups), the file is not the one the plan counted any more
+            return new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " changed since it was planned: "
+                            + changed.getMessage() + "; the plan is kept once shards are committed against it, so"
+                            + " restore the file, or run the job into a new output to take the input as it is now",
+                    changed);
         }
         if (e instanceof IOException io) {
             if (ObjectArchivedException.in(io).isPresent()) {

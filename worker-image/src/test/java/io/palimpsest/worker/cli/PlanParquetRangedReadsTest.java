@@ -14,9 +14,12 @@ import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.UnfinishedInputs;
+import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectChangedException;
 import io.palimpsest.worker.storage.OutageProxy;
 import io.palimpsest.worker.storage.S3Options;
@@ -51,11 +54,11 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * What the planner downloads of a Parquet file on S3, counted at a proxy in front of the store: a file of several row
- * groups with a large text column. Its count for {@code input.limit} is in the footer and its sample is its first
- * rows, so cutting the input reads the file's tail and first row group by byte ranges, not the whole file (it was
- * copied whole for each); the duplicate-id pass still reads every row (whether a row is a document depends on all of
- * its columns).
+ * What the planner and a worker download of a Parquet file on S3, counted at a proxy in front of the store: a file of
+ * several row groups with a large text column. Its count for {@code input.limit} is in the footer and its sample is
+ * its first rows, so cutting the input reads the file's tail and first row group by byte ranges, not the whole file
+ * (it was copied whole for each); a worker's item range reads its own row groups. The duplicate-id pass still reads
+ * every row from a copy (whether a row is a document depends on all of its columns).
  */
 class PlanParquetRangedReadsTest {
 
@@ -126,8 +129,8 @@ class PlanParquetRangedReadsTest {
         DocumentReaders readers = new DocumentReaders(
                 "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
         try (Storage corpus = direct().open("s3://corpus/same/")) {
-            List<String> copied = items(readers, corpus);
-            List<String> ranged = items(readers.readingParquetByRanges(), corpus);
+            List<String> copied = items(readers.countingCopiesIn(NO_BUDGET), corpus);
+            List<String> ranged = items(readers, corpus);
             assertEquals(700, copied.size());
             assertEquals(copied, ranged);
         }
@@ -137,8 +140,7 @@ class PlanParquetRangedReadsTest {
     void aFileRewrittenWhileReadByRangesFailsAsChangedNotAsCorrupt() throws Exception {
         upload("changed", "big.parquet", 2_000, 4);
         DocumentReaders readers = new DocumentReaders(
-                        "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20)
-                .readingParquetByRanges();
+                "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
         try (Storage corpus = direct().open("s3://corpus/changed/");
                 DocumentReader reader = readers.open(corpus, "big.parquet")) {
             assertNotNull(reader.next(), "the footer and the first row group are read");
@@ -165,8 +167,7 @@ class PlanParquetRangedReadsTest {
     void aStoreRefusingAReadByRangesIsNoCorruptFile() throws Exception {
         upload("refused", "big.parquet", 2_000, 6);
         DocumentReaders readers = new DocumentReaders(
-                        "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20)
-                .readingParquetByRanges();
+                "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
         try (Storage corpus = throughProxy().open("s3://corpus/refused/");
                 DocumentReader reader = readers.open(corpus, "big.parquet")) {
             assertNotNull(reader.next(), "the footer and the first row group are read");
@@ -181,6 +182,90 @@ class PlanParquetRangedReadsTest {
             assertInstanceOf(StoreRefusedException.class, failure, failure.toString());
         }
     }
+
+    /**
+     * A worker's shard that is an item range late in a file passes over the row groups before it by the footer's row
+     * counts: it fetches the tail and its own row groups, not the whole file (it copied the file whole), and hands
+     * out the items a read of the copy hands out, with their numbers.
+     */
+    @Test
+    void aWorkersRangeOfAFileFetchesItsOwnRowGroups() throws Exception {
+        long size = upload("range", "big.parquet", 2_000, 7);
+        String version;
+        try (Storage corpus = direct().open("s3://corpus/range/")) {
+            version = corpus.stat("big.parquet").version();
+        }
+        Shard lastQuarter = new Shard(3, List.of(new ShardFile("big.parquet", size / 4, 500L, 1_500L, version)));
+        DocumentReaders readers = new DocumentReaders(
+                "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
+
+        List<String> ranged;
+        try (Storage corpus = throughProxy().open("s3://corpus/range/")) {
+            ranged = shardItems(corpus, lastQuarter, readers);
+        }
+        List<String> copied;
+        try (Storage corpus = direct().open("s3://corpus/range/")) {
+            copied = shardItems(corpus, lastQuarter, readers.countingCopiesIn(NO_BUDGET));
+        }
+
+        assertEquals(500, ranged.size());
+        assertEquals(copied, ranged);
+        assertTrue(ranged.get(0).startsWith("big.parquet:1501 big.parquet-1500 "), ranged.get(0));
+        long fetched = proxy.bytesAnswered("GET", "/corpus/range/big.parquet");
+        System.out.printf(
+                "a worker's shard of the last quarter of the rows fetched %,d of the file's %,d bytes%n",
+                fetched, size);
+        assertTrue(fetched < size / 2, "its own row groups and the tail: " + fetched + " of " + size);
+    }
+
+    /** A worker whose input file was rewritten while its shard read it fails the shard as changed since planned. */
+    @Test
+    void aFileRewrittenWhileAWorkerReadsItFailsItsShardAsChanged() throws Exception {
+        long size = upload("worker-changed", "big.parquet", 2_000, 8);
+        DocumentReaders readers = new DocumentReaders(
+                "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
+        try (Storage corpus = direct().open("s3://corpus/worker-changed/")) {
+            String version = corpus.stat("big.parquet").version();
+            Shard shard = new Shard(0, List.of(new ShardFile("big.parquet", size, null, null, version)));
+            try (ShardInput input = new ShardInput(corpus, shard, readers)) {
+                assertNotNull(input.next());
+                upload("worker-changed", "big.parquet", 2_000, 9);
+
+                ShardDataException failure = assertThrows(ShardDataException.class, () -> {
+                    while (input.next() != null) {
+                        // to the second row group
+                    }
+                });
+
+                assertTrue(
+                        failure.getMessage()
+                                .startsWith("input file s3://corpus/worker-changed/big.parquet changed since it was"
+                                        + " planned: "),
+                        failure.getMessage());
+            }
+        }
+    }
+
+    private static List<String> shardItems(Storage corpus, Shard shard, DocumentReaders readers) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (ShardInput input = new ShardInput(corpus, shard, readers)) {
+            InputItem item;
+            while ((item = input.next()) != null) {
+                Document d = (Document) item;
+                out.add(d.position() + " " + d.id() + " " + d.text().hashCode());
+            }
+        }
+        return out;
+    }
+
+    /** Local copies counted nowhere: readers that copy a remote Parquet file whole, as the duplicate-id pass does. */
+    private static final DocumentReaders.LocalCopies NO_BUDGET = new DocumentReaders.LocalCopies() {
+        @Override
+        public void reserveCopy(String file, long bytes) {}
+
+        @Override
+        public void releaseCopy(long bytes) {}
+    };
 
     private static List<String> items(DocumentReaders readers, Storage corpus) throws IOException {
         List<String> out = new ArrayList<>();
