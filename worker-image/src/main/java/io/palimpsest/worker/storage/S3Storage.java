@@ -295,8 +295,9 @@ public final class S3Storage implements Storage {
         }
         GetObjectResponse response = first.response();
         String contentRange = response.contentRange();
-        if (ifMatch != null && (contentRange == null || !contentRange.startsWith("bytes " + start + "-"))) {
-            // a part of a file read in parts: the whole object in its place would be read as other bytes
+        if (range != null && (contentRange == null || !contentRange.startsWith("bytes " + start + "-"))) {
+            // a range (a part of a file read in parts, a byte-range shard): the whole object in its place would be
+            // read as other bytes, found only once more came than the range holds
             first.abort();
             throw new ObjectReadException(
                     describe() + "/" + trimSlashes(key) + ": asked for its bytes from " + start + ", the store"

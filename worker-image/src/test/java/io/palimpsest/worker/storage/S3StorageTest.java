@@ -193,6 +193,47 @@ class S3StorageTest {
         }
     }
 
+    /**
+     * A store, or a proxy before it, that does not honour {@code Range} answers 200 with the whole object: a range
+     * read from it (a byte-range shard of a JSON lines file) would take the object's first bytes for the range's and
+     * commit other documents than the plan's, found only once more came than the range holds: it fails at once,
+     * naming what was asked and what came (a range from the object's start too, whose end would come late).
+     */
+    @Test
+    void aStoreThatAnswersARangeWithTheWholeObjectFailsTheRead() throws IOException {
+        try (S3Client real = S3.createS3ClientV2()) {
+            real.putObject(b -> b.bucket("corpus").key("whole/a.jsonl"), RequestBody.fromString("0123456789"));
+            InvocationHandler rangeIgnored = (proxy, method, args) -> {
+                if (args != null && args.length > 0 && args[0] instanceof java.util.function.Consumer) {
+                    return InvocationHandler.invokeDefault(proxy, method, args);
+                }
+                if (args != null && args[0] instanceof software.amazon.awssdk.services.s3.model.GetObjectRequest get) {
+                    args[0] = get.toBuilder().range(null).build();
+                }
+                try {
+                    return method.invoke(real, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            };
+            S3Client client = (S3Client) Proxy.newProxyInstance(
+                    S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, rangeIgnored);
+            S3Storage storage = new S3Storage(client, "corpus", "whole");
+
+            for (long start : new long[] {4, 0}) {
+                IOException failed = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> {
+                    try (InputStream range = storage.openRange("a.jsonl", start, start + 4)) {
+                        range.readAllBytes();
+                    }
+                });
+                assertEquals(
+                        "s3://corpus/whole/a.jsonl: asked for its bytes from " + start
+                                + ", the store answered with the whole object",
+                        failed.getMessage());
+            }
+        }
+    }
+
     @Test
     void folderMarkersAreNotListedAsInput() throws IOException {
         try (S3Client s3 = S3.createS3ClientV2()) {
