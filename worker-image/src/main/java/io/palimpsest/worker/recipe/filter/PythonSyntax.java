@@ -38,6 +38,14 @@ public final class PythonSyntax {
         }
     }
 
+    /**
+     * What CPython's compile() raises on code nested deeper than its recursion limit (a sum of thousands of
+     * terms, a long chain of unary operators): the parser and the tree walks here recurse per level as
+     * CPython's do, and their stack running out is that limit, never an error that ends the shard.
+     */
+    private static final SyntaxProblem TOO_DEEP = new SyntaxProblem(
+            0, "RecursionError", "maximum recursion depth exceeded during compilation (nested too deeply)");
+
     /** Empty when {@code source} compiles. */
     public static Optional<SyntaxProblem> check(String source) {
         FirstError errors = new FirstError();
@@ -66,6 +74,8 @@ public final class PythonSyntax {
             if (errors.problem == null) {
                 errors.problem = new SyntaxProblem(0, "SyntaxError", "parser failure: " + e);
             }
+        } catch (StackOverflowError e) {
+            errors.problem = TOO_DEEP;
         }
         return Optional.ofNullable(errors.problem);
     }
@@ -90,7 +100,7 @@ public final class PythonSyntax {
                     .parse();
             return Optional.of(
                     new Parsed(module, ScopeEnvironment.analyze(module, errors, EnumSet.noneOf(FutureFeature.class))));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             return Optional.empty();
         }
     }

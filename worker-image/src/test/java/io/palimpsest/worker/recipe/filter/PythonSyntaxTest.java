@@ -1,12 +1,14 @@
 package io.palimpsest.worker.recipe.filter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -68,6 +70,26 @@ class PythonSyntaxTest {
     void agreesWithCPythonOnTheTable(String source, boolean compiles) {
         assertEquals(
                 compiles, PythonSyntax.check(source).isEmpty(), () -> source + " -> " + PythonSyntax.check(source));
+    }
+
+    /**
+     * CPython's compile() raises RecursionError ("maximum recursion depth exceeded during compilation") on
+     * an expression nested some thousands deep, and so does the filter, where walking the tree overflowed
+     * the thread's stack and the StackOverflowError ended the shard; the lint score of such a file is 0. (A
+     * hundred thousand unary minuses are a MemoryError of CPython's parser: not compiled either.)
+     */
+    @Test
+    void aModuleNestedDeeperThanCompileGoesIsARecursionError() {
+        for (String source : List.of(
+                "x = " + String.join(" + ", Collections.nCopies(3000, "1")) + "\n",
+                "x = " + String.join(" + ", Collections.nCopies(200_000, "1")) + "\n",
+                "x = " + "-".repeat(100_000) + "1\n")) {
+            var problem = PythonSyntax.check(source);
+            assertTrue(problem.isPresent(), () -> source.substring(0, 40));
+            assertTrue(
+                    problem.get().kind().equals("RecursionError") || source.contains("---"), problem.get()::toString);
+            assertEquals(0.0, PythonLint.score(source).score());
+        }
     }
 
     /** When CPython 3.11 is on the machine, ask it too: the table itself must be right. */
