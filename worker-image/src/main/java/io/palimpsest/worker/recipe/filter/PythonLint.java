@@ -244,7 +244,8 @@ public final class PythonLint {
         final Map<String, Integer> importLine = new LinkedHashMap<>();
 
         void walk(ModTy module, List<Message> out) {
-            if (module instanceof ModTy.Module m) {
+            // a module of comments alone has no body at all (null), and nothing to lint
+            if (module instanceof ModTy.Module m && m.body != null) {
                 if (m.body.length > 0 && !docstring(m.body)) {
                     out.add(new Message('C', "missing-module-docstring", 1, null));
                 }

@@ -44,6 +44,22 @@ class UnusualInputsTest {
         assertEquals(run.inputs().size(), 5 + run.rejects().size(), "read = written + skipped");
     }
 
+    @Test
+    void swallowCodeSkipsAFileOfCommentsAloneAsLinting0() throws Exception {
+        // an __init__.py that holds its licence header and nothing else compiles, and has no statement to score
+        String header = "# Copyright 2024 The Authors.\n# SPDX-License-Identifier: Apache-2.0\n";
+        Path folder = withExtraData("swallowcode", Map.of("id", "pkg/__init__.py", "text", header, "repo", "pkg"));
+
+        ExampleRun run = ExampleRun.of(folder, work.resolve("out"));
+
+        List<JsonNode> skipped = run.rejects("filter:pythonLint").stream()
+                .filter(r -> r.path("id").asText().equals("pkg/__init__.py"))
+                .toList();
+        assertEquals(1, skipped.size(), () -> run.rejects().toString());
+        assertEquals(5, run.outputs("scor").size(), "the sample's five files are rewritten as before");
+        assertEquals(run.inputs().size(), 5 + run.rejects().size(), "read = written + skipped");
+    }
+
     /** A copy of an example whose data folder holds one more file, extra.jsonl, after the sample's. */
     private Path withExtraData(String example, Map<String, String> record) throws IOException {
         Path source = ExampleRun.examples().resolve(example);
