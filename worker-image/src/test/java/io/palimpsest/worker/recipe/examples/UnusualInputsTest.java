@@ -60,6 +60,29 @@ class UnusualInputsTest {
         assertEquals(run.inputs().size(), 5 + run.rejects().size(), "read = written + skipped");
     }
 
+    @Test
+    void k2KnowledgeSkipsAPageOfNoBreakSpacesAloneAsEmpty() throws Exception {
+        // what a scraped page of &nbsp; becomes: it was sent, and the simulator's rewrite, one no-break space,
+        // passed every gate and was written as the page's rephrasing in both variants
+        Path folder = withExtraData("k2-knowledge", Map.of("id", "nbsp", "text", "\u00a0\u00a0\n\u00a0\u2003"));
+
+        ExampleRun run = ExampleRun.of(folder, work.resolve("out"));
+
+        assertEquals(
+                List.of("empty_text"),
+                run.rejects().stream()
+                        .filter(r -> r.path("id").asText().equals("nbsp"))
+                        .map(r -> r.path("reason").asText())
+                        .toList());
+        for (String variant : List.of("narrative", "perspective")) {
+            assertTrue(
+                    run.outputs(variant).stream()
+                            .noneMatch(o -> o.path("id").asText().equals("nbsp")),
+                    () -> run.outputs(variant).toString());
+        }
+        assertTrue(run.prompts().stream().noneMatch(p -> p.contains("<document>\u00a0")), "nothing was sent for it");
+    }
+
     /** A copy of an example whose data folder holds one more file, extra.jsonl, after the sample's. */
     private Path withExtraData(String example, Map<String, String> record) throws IOException {
         Path source = ExampleRun.examples().resolve(example);
