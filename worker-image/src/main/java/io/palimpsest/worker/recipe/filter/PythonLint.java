@@ -103,14 +103,21 @@ public final class PythonLint {
         ModTy module = parsed.get().module();
         Scope top = parsed.get().scopes().lookupScope(module);
         List<Message> messages = new ArrayList<>();
-        Tree tree = new Tree();
+        Tree tree;
         try {
-            tree.walk(module, messages);
+            // the walk recurses per level as the parser does, so a file near CPython's limit needs its stack too;
+            // a walk cut short by this thread's stack is thrown away and done again whole
+            tree = PythonSyntax.onEnoughStack(() -> {
+                Tree walked = new Tree();
+                List<Message> found = new ArrayList<>();
+                walked.walk(module, found);
+                walked.found = found;
+                return walked;
+            });
         } catch (StackOverflowError e) {
-            // nested deeper than this walk's stack, where the syntax check's deeper walk passed: compiled only
-            // near CPython's limit, and never a reason to end the shard
             return new Report(0, 0, List.of(new Message('E', "syntax-error", 0, "nested too deeply")), 0);
         }
+        messages.addAll(tree.found);
         if (!tree.starImport) {
             names(top, messages, tree);
         }
@@ -238,6 +245,9 @@ public final class PythonLint {
 
     /** The tree pass: statements, docstrings, function sizes, except clauses, default values, imports. */
     private static final class Tree {
+        /** The messages of the walk that made this tree's counts. */
+        List<Message> found = List.of();
+
         int statements;
         boolean starImport;
         final Set<String> futureImports = new HashSet<>();
