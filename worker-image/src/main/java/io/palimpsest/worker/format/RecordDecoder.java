@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.text.BlankText;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -177,7 +178,7 @@ public final class RecordDecoder {
                     "field '" + fields.textField() + "' is " + article(textNode) + ", not a string");
         }
         String text = textNode.textValue();
-        if (text.isBlank()) {
+        if (BlankText.isBlank(text)) {
             return new UnusableItem(position, id, ItemReason.EMPTY_TEXT, "field '" + fields.textField() + "' is empty");
         }
         if (!hasId && fields.idFieldNamed()) {

@@ -23,6 +23,7 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Verdict;
+import io.palimpsest.worker.text.BlankText;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -312,7 +313,7 @@ final class VariantRunner {
             facts.put("normalizations", applied.normalizations());
             result = applied.text();
         }
-        if (result.isBlank()) {
+        if (BlankText.isBlank(result)) {
             // The program removed the whole chunk: nothing to judge; the document's word threshold decides.
             return VariantRunner.<ChunkResult>done(new ChunkResult.Ok(c, result, facts));
         }

@@ -64,6 +64,23 @@ class MalformedInputTest {
         }
     }
 
+    /** A scraped page of &nbsp; and zero-width spaces alone is as empty as one of spaces, and is not sent. */
+    @Test
+    void aTextOfInvisibleCharactersAloneIsEmpty() throws IOException {
+        Files.writeString(
+                dir.resolve("bad.jsonl"),
+                "{\"id\":\"nbsp\",\"text\":\"\\u00a0\\u00a0\\n\\u00a0\"}\n"
+                        + "{\"id\":\"zwsp\",\"text\":\"\u200b\\ufeff\u2060 \\u202f\"}\n"
+                        + "{\"id\":\"seen\",\"text\":\"\u00a0x\u200b\"}\n",
+                StandardCharsets.UTF_8);
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            expect(reader.next(), ItemReason.EMPTY_TEXT, 1);
+            expect(reader.next(), ItemReason.EMPTY_TEXT, 2);
+            assertEquals("seen", assertInstanceOf(Document.class, reader.next()).id());
+        }
+    }
+
     @Test
     void aFiftyMegabyteLineIsRejectedWithoutHoldingIt() throws IOException {
         Path file = dir.resolve("huge.jsonl");

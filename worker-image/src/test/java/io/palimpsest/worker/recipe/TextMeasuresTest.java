@@ -95,6 +95,32 @@ class TextMeasuresTest {
                         .detail());
     }
 
+    /**
+     * chars counts characters as Python's len() does (code points), as the published pipelines that bound by
+     * characters do (SwallowCode and SwallowMath skip inputs over 100,000): an emoji, a rare Han character of
+     * Extension B or a mathematical letter is one character, where Java's length counted two.
+     */
+    @Test
+    void charsBoundsCountCharactersNotUtf16Units() {
+        String astral =
+                "\ud83d\ude00\ud840\udc0b\ud835\udc00"; // grinning face, a Han character of Extension B, math bold A
+        String doc = astral.repeat(20_000);
+        assertEquals(120_000, doc.length());
+        PreFilter max = RecipeYaml.parse("{type: maxLength, chars: 100000}", PreFilter.class);
+        assertEquals(
+                Optional.empty(),
+                new PreFilterChain(List.of(max), BpeTokenCounter.instance())
+                        .firstFailure(new SourceDocument("astral", doc, Map.of())),
+                "60,000 characters are under 100,000");
+        PreFilter min = RecipeYaml.parse("{type: minLength, chars: 4}", PreFilter.class);
+        assertEquals(
+                "3 chars < 4",
+                new PreFilterChain(List.of(min), BpeTokenCounter.instance())
+                        .firstFailure(new SourceDocument("three", astral, Map.of()))
+                        .orElseThrow()
+                        .detail());
+    }
+
     @Test
     void aChineseParaphraseHasALengthRatioNearOne() {
         assertEquals(Optional.empty(), reason("{type: lengthRatio, min: 0.7, max: 1.5}", ZH_SOURCE, ZH_PARAPHRASE));

@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe.chunk;
 
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import io.palimpsest.worker.text.BlankText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -61,7 +62,7 @@ public final class ChunkPacker {
         if (!current.pieces().isEmpty()) {
             groups.add(current);
         }
-        groups.removeIf(g -> g.text().isBlank());
+        groups.removeIf(g -> BlankText.isBlank(g.text()));
         List<Boolean> keep = joinShort(groups, budget, minChunkTokens);
         List<Chunk> chunks = new ArrayList<>();
         List<Chunk> dropped = new ArrayList<>();

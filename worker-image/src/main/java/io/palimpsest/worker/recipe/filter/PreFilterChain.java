@@ -90,7 +90,9 @@ public final class PreFilterChain {
 
     private static Optional<String> length(PreFilter f, SourceDocument doc, TokenCounter tokens, boolean min) {
         if (f.getChars() != null) {
-            Optional<String> d = bound("chars", doc.text().length(), f.getChars(), min);
+            // characters as Python's len() counts them (code points): an emoji is one, not two UTF-16 units
+            Optional<String> d =
+                    bound("chars", doc.text().codePointCount(0, doc.text().length()), f.getChars(), min);
             if (d.isPresent()) {
                 return d;
             }

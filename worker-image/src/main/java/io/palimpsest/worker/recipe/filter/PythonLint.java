@@ -103,8 +103,21 @@ public final class PythonLint {
         ModTy module = parsed.get().module();
         Scope top = parsed.get().scopes().lookupScope(module);
         List<Message> messages = new ArrayList<>();
-        Tree tree = new Tree();
-        tree.walk(module, messages);
+        Tree tree;
+        try {
+            // the walk recurses per level as the parser does, so a file near CPython's limit needs its stack too;
+            // a walk cut short by this thread's stack is thrown away and done again whole
+            tree = PythonSyntax.onEnoughStack(() -> {
+                Tree walked = new Tree();
+                List<Message> found = new ArrayList<>();
+                walked.walk(module, found);
+                walked.found = found;
+                return walked;
+            });
+        } catch (StackOverflowError e) {
+            return new Report(0, 0, List.of(new Message('E', "syntax-error", 0, "nested too deeply")), 0);
+        }
+        messages.addAll(tree.found);
         if (!tree.starImport) {
             names(top, messages, tree);
         }
@@ -232,13 +245,17 @@ public final class PythonLint {
 
     /** The tree pass: statements, docstrings, function sizes, except clauses, default values, imports. */
     private static final class Tree {
+        /** The messages of the walk that made this tree's counts. */
+        List<Message> found = List.of();
+
         int statements;
         boolean starImport;
         final Set<String> futureImports = new HashSet<>();
         final Map<String, Integer> importLine = new LinkedHashMap<>();
 
         void walk(ModTy module, List<Message> out) {
-            if (module instanceof ModTy.Module m) {
+            // a module of comments alone has no body at all (null), and nothing to lint
+            if (module instanceof ModTy.Module m && m.body != null) {
                 if (m.body.length > 0 && !docstring(m.body)) {
                     out.add(new Message('C', "missing-module-docstring", 1, null));
                 }

@@ -130,9 +130,14 @@ public final class ParameterMatrix {
             return l.stream().map(ParameterMatrix::sameness).toList();
         }
         if (value instanceof String s) {
-            return s.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+            return sameValue(s);
         }
         return value;
+    }
+
+    /** A value as combinations are compared: two values with the same result are the same value. */
+    public static String sameValue(String value) {
+        return value.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
     }
 
     static List<Map<String, Object>> product(Map<String, List<String>> parameters) {

@@ -8,8 +8,10 @@ import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.Route;
 import io.palimpsest.api.recipe.Stage;
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck.Problem;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -28,6 +30,7 @@ final class RecipeLimits {
     static List<Problem> problems(Recipe recipe, Integer maxModelLen) {
         List<Problem> out = new ArrayList<>();
         matrixStage(recipe, out);
+        matrixValues(recipe, out);
         weights(recipe, out);
         if (maxModelLen != null) {
             replyCaps(recipe, maxModelLen, out);
@@ -66,6 +69,37 @@ final class RecipeLimits {
                     "stage " + from + " is parsed as " + (stage.getParse() == null ? ParseMode.text : stage.getParse())
                             + ", but the matrix reads a list of parameter objects: give the stage parse: json"));
         }
+    }
+
+    /**
+     * A fixed value listed twice (up to case and spacing, as combinations are compared) makes every combination
+     * with it twice: each document would get a duplicate_params skip for the recipe's slip.
+     */
+    private static void matrixValues(Recipe recipe, List<Problem> out) {
+        Map<String, List<String>> parameters =
+                recipe.getMatrix() == null ? null : recipe.getMatrix().getParameters();
+        if (parameters == null) {
+            return;
+        }
+        parameters.forEach((name, values) -> {
+            Map<String, Integer> first = new HashMap<>();
+            for (int i = 0; values != null && i < values.size(); i++) {
+                if (values.get(i) == null) {
+                    continue;
+                }
+                Integer earlier = first.putIfAbsent(ParameterMatrix.sameValue(values.get(i)), i);
+                if (earlier != null) {
+                    out.add(new Problem(
+                            "matrix.parameters." + name + "[" + i + "]",
+                            0,
+                            "'" + values.get(i) + "' is the same value as " + name + "[" + earlier + "] '"
+                                    + values.get(earlier)
+                                    + "' (values are compared up to case and spacing): every document would get"
+                                    + " the same combination twice, the second skipped duplicate_params; list each"
+                                    + " value once"));
+                }
+            }
+        });
     }
 
     /** With fanout.mode weighted, variants of weight 0 are never picked: a route of only those picks none. */

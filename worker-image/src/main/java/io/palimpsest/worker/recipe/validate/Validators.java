@@ -5,6 +5,7 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.text.BlankText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -210,7 +211,7 @@ public final class Validators {
 
     /** Model-free checks only, synchronously. */
     public Optional<CheckFailure> checkLocal(ValidationSubject s) {
-        if (s.output() == null || s.output().isBlank()) {
+        if (s.output() == null || BlankText.isBlank(s.output())) {
             return Optional.of(new CheckFailure(ItemReason.EMPTY_OUTPUT, "no text after post-processing"));
         }
         for (OutputCheck c : checks) {
@@ -243,7 +244,7 @@ public final class Validators {
      * (an empty output fails empty_output alone: nothing else can be judged on it).
      */
     public List<CheckFailure> checkAllLocal(ValidationSubject s) {
-        if (s.output() == null || s.output().isBlank()) {
+        if (s.output() == null || BlankText.isBlank(s.output())) {
             return List.of(new CheckFailure(ItemReason.EMPTY_OUTPUT, "no text after post-processing"));
         }
         List<CheckFailure> all = new ArrayList<>();
@@ -282,7 +283,7 @@ public final class Validators {
      */
     public List<CheckVerdict> explain(ValidationSubject s, Verdict verdict) {
         List<CheckVerdict> all = new ArrayList<>();
-        if (s.output() == null || s.output().isBlank()) {
+        if (s.output() == null || BlankText.isBlank(s.output())) {
             all.add(new CheckVerdict(
                     ItemReason.EMPTY_OUTPUT.code(),
                     CheckVerdict.FAIL,

@@ -47,7 +47,12 @@ record ExampleRun(
     }
 
     static ExampleRun of(String example, Path out) throws IOException {
-        Path folder = examples().resolve(example);
+        return of(examples().resolve(example), out);
+    }
+
+    /** @param folder an example's manifests, sample data and simulator rules, wherever they are */
+    static ExampleRun of(Path folder, Path out) throws IOException {
+        String example = folder.getFileName().toString();
         // an example whose recipe calls no model ships no model.yaml; the simulator then only shows no call is made
         JsonNode model = Files.exists(folder.resolve("model.yaml"))
                 ? YAML.readTree(folder.resolve("model.yaml").toFile()).path("spec")

@@ -93,4 +93,19 @@ class PythonLintTest {
         assertEquals(0.0, PythonLint.score("def f(:\n").score());
         assertTrue(PythonLint.commentPenalty("# a\n# b\n# c\nx = 1\n") > 0);
     }
+
+    /**
+     * A module of comments alone (an __init__.py with only a licence header, common in code corpora) has no
+     * statement, so it scores 0 (less the comment penalty) as any module without statements does; its tree has no body at all, which
+     * ended the shard with a NullPointerException.
+     */
+    @Test
+    void aModuleOfCommentsAloneScoresZero() {
+        for (String source :
+                List.of("# Copyright 2024 The Authors.\n# SPDX-License-Identifier: MIT\n", "# c", "\n# c\n\n")) {
+            PythonLint.Report r = PythonLint.score(source);
+            assertEquals(0, r.statements());
+            assertEquals(-r.commentPenalty(), r.score(), 1e-9, source);
+        }
+    }
 }

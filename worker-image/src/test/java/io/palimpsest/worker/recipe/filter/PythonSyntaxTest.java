@@ -1,14 +1,19 @@
 package io.palimpsest.worker.recipe.filter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +73,52 @@ class PythonSyntaxTest {
     void agreesWithCPythonOnTheTable(String source, boolean compiles) {
         assertEquals(
                 compiles, PythonSyntax.check(source).isEmpty(), () -> source + " -> " + PythonSyntax.check(source));
+    }
+
+    /**
+     * CPython's compile() raises RecursionError ("maximum recursion depth exceeded during compilation") on
+     * an expression nested some thousands deep, and so does the filter, where walking the tree overflowed
+     * the thread's stack and the StackOverflowError ended the shard; the lint score of such a file is 0. (A
+     * hundred thousand unary minuses are a MemoryError of CPython's parser: not compiled either.)
+     */
+    @Test
+    void aModuleNestedDeeperThanCompileGoesIsARecursionError() {
+        for (String source : List.of(
+                "x = " + String.join(" + ", Collections.nCopies(3000, "1")) + "\n",
+                "x = " + String.join(" + ", Collections.nCopies(200_000, "1")) + "\n",
+                "x = " + "-".repeat(100_000) + "1\n")) {
+            var problem = PythonSyntax.check(source);
+            assertTrue(problem.isPresent(), () -> source.substring(0, 40));
+            assertTrue(
+                    problem.get().kind().equals("RecursionError") || source.contains("---"), problem.get()::toString);
+            assertEquals(0.0, PythonLint.score(source).score());
+        }
+    }
+
+    /**
+     * Where CPython 3.11 stops (2,990 terms compile, 2,991 do not; so for unary minuses at 2,989), and the same
+     * answer on a thread with a quarter of the usual stack (1 MB): the planner's sample for a preview and the shard
+     * gave one file different reasons when the verdict was the stack running out.
+     */
+    @Test
+    void theDepthLimitIsCPythonsWhateverTheThreadsStack() throws Exception {
+        Map<String, Boolean> cases = new LinkedHashMap<>();
+        cases.put("x = " + String.join(" + ", Collections.nCopies(2990, "1")) + "\n", true);
+        cases.put("x = " + String.join(" + ", Collections.nCopies(2991, "1")) + "\n", false);
+        cases.put("x = " + "-".repeat(2989) + "1\n", true);
+        cases.put("x = " + "-".repeat(2990) + "1\n", false);
+        cases.put("x = a" + ".b".repeat(2989) + "\n", true);
+        cases.put("x = a" + ".b".repeat(2990) + "\n", false);
+        for (Map.Entry<String, Boolean> c : cases.entrySet()) {
+            String shown = c.getKey().substring(0, 12) + "... (" + c.getKey().length() + " chars)";
+            assertEquals(c.getValue(), PythonSyntax.check(c.getKey()).isEmpty(), shown);
+            AtomicReference<Boolean> onSmallStack = new AtomicReference<>();
+            Thread small = new Thread(
+                    null, () -> onSmallStack.set(PythonSyntax.check(c.getKey()).isEmpty()), "small-stack", 256 * 1024);
+            small.start();
+            small.join();
+            assertEquals(c.getValue(), onSmallStack.get(), shown + " on a 256 KB stack");
+        }
     }
 
     /** When CPython 3.11 is on the machine, ask it too: the table itself must be right. */

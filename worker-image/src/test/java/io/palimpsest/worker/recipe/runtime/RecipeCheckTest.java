@@ -387,6 +387,33 @@ class RecipeCheckTest {
                         """, null));
     }
 
+    /**
+     * A fixed value given twice (up to case and spacing, as combinations are compared) made the same
+     * combination twice for every document: each document's second one was skipped, duplicate_params, a skip
+     * record per document for a slip of the recipe.
+     */
+    @Test
+    void aFixedMatrixValueGivenTwiceIsRefused() {
+        assertEquals(
+                List.of("spec.recipe.matrix.parameters.genre[2]: 'News  Report' is the same value as genre[0] 'news"
+                        + " report' (values are compared up to case and spacing): every document would get the same"
+                        + " combination twice, the second skipped duplicate_params; list each value once"),
+                problems("""
+                        matrix:
+                          parameters:
+                            genre: ["news report", "dialogue", "News  Report"]
+                            audience: ["children", "adults"]
+                        prompts: [{name: v, user: "{{ params.genre }} {{ params.audience }} {{ text }}"}]
+                        """, null));
+        assertEquals(List.of(), problems("""
+                        matrix:
+                          parameters:
+                            genre: ["news report", "dialogue"]
+                            audience: ["dialogue"]
+                        prompts: [{name: v, user: "{{ params.genre }} {{ params.audience }} {{ text }}"}]
+                        """, null));
+    }
+
     @Test
     void weightsThatLeaveNoVariantToPickAreRefused() {
         assertEquals(

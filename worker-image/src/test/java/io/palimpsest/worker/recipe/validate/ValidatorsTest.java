@@ -78,6 +78,7 @@ class ValidatorsTest {
                 "{type: compiles}               | PYTHON_OK               | null",
                 "{type: compiles}               | PYTHON_BAD              | compiles",
                 "{type: echo}                   | '   '                   | empty_output",
+                "{type: echo}                   | INVISIBLE               | empty_output",
             })
     void table(String spec, String output, String expected) {
         assertEquals(Optional.ofNullable(expected), reason(spec, SOURCE, expand(output), "stop", 10, 1000));
@@ -93,6 +94,8 @@ class ValidatorsTest {
                 "Le vieux phare du cap nord a été construit en 1871 avec du granit local. Sa lampe brûlait "
                         + "d'abord de l'huile de baleine, puis du pétrole, et depuis 1952 une ampoule électrique visible de loin.";
             case "PYTHON_OK" -> "```python\ndef area(r: float) -> float:\n    return 3.14159 * r * r\n```";
+            // no-break spaces, a zero-width space and a byte order mark: nothing a reader sees
+            case "INVISIBLE" -> "\u00a0\u200b\u00a0\n\ufeff\u202f";
             case "PYTHON_BAD" -> "def area(r):\n    return 3.14159 * r * r\n  print(area(2))\n";
             default -> name;
         };
