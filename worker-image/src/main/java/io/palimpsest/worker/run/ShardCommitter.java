@@ -1,5 +1,6 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlanReplacedException;
@@ -189,11 +190,34 @@ public final class ShardCommitter {
 
     /** Why a receipt at {@code where} that names another plan than {@code plan} is not taken as that plan's commit. */
     public static String ofAnotherPlan(String where, Receipt receipt, String plan) {
-        return where + " names plan " + receipt.planSha256() + ", the plan in force is " + plan + ": it was committed"
-                + " by a run of another plan (one still running after the output was planned again) and counts that"
-                + " plan's shard " + receipt.shard() + " (" + receipt.counts().read + " documents read), not this"
-                + " plan's; it is neither taken as this plan's commit nor run over. Stop every run of the other plan,"
-                + " delete that receipt and the files it lists, and run the shard again";
+        return ofAnotherPlan(where, receipt.planSha256(), receipt.shard(), receipt.counts().read, plan);
+    }
+
+    /**
+     * {@link PlanReplacedException} naming the receipt {@code key} of {@code output}, read as {@code receipt}, when it
+     * names another plan than {@code plan}, the plan in force (for readers that read receipts as JSON trees).
+     */
+    public static void confirmPlan(Storage output, String key, JsonNode receipt, String plan)
+            throws PlanReplacedException {
+        String recorded = receipt.path("planSha256").isTextual()
+                ? receipt.path("planSha256").asText()
+                : null;
+        if (PlanIdentity.another(recorded, plan)) {
+            throw new PlanReplacedException(ofAnotherPlan(
+                    output.describe(key),
+                    recorded,
+                    receipt.path("shard").asInt(),
+                    receipt.path("counts").path("read").asLong(),
+                    plan));
+        }
+    }
+
+    private static String ofAnotherPlan(String where, String recorded, int shard, long read, String plan) {
+        return where + " names plan " + recorded + ", the plan in force is " + plan + ": it was committed by a run of"
+                + " another plan (one still running after the output was planned again) and counts that plan's shard "
+                + shard + " (" + read + " documents read), not this plan's; it is neither taken as this plan's commit"
+                + " nor run over. Stop every run of the other plan, delete that receipt and the files it lists, and run"
+                + " the shard again";
     }
 
     private void verifyComplete(CheckpointStore.State state) {

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -135,6 +136,54 @@ class ReplannedOutputFileTest {
         assertEquals(60 + 30 + 4, totals.path("read").asLong(), tally.out());
         assertEquals(60 + 30 + 4, totals.path("written").asLong(), tally.out());
         assertEquals(3, totals.path("receipts").asLong(), tally.out());
+    }
+
+    /**
+     * A receipt of the first plan that lands in the second plan's output (created in the one request between a stale
+     * worker's last check and its create): a run of the shard, a local rerun, {@code tally} and {@code show} each
+     * refuse it by name rather than take it as the second plan's commit, count it or show its records.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aReceiptOfAnotherPlanIsRefusedByNameByRunLocalTallyAndShow() throws Exception {
+        CliRun firstRun = CliRun.of("run", "-f", job.toString(), "--shard", "0", "--termination-log", "");
+        assertEquals(ExitCodes.DONE, firstRun.exit(), firstRun.err());
+        byte[] staleReceipt = Files.readAllBytes(out.resolve(RECEIPT));
+        String first = json.readTree(staleReceipt).path("planSha256").asText();
+        assertEquals(PlanIdentity.inForce(new FileStorage(out)), first);
+
+        deleteTree(out);
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "alpha", 60);
+        assertEquals(
+                0,
+                CliRun.of("plan", "-f", job.toString(), "--termination-log", "").exit());
+        String second = PlanIdentity.inForce(new FileStorage(out));
+        Files.createDirectories(out.resolve(RECEIPT).getParent());
+        Files.write(out.resolve(RECEIPT), staleReceipt);
+        String named =
+                new FileStorage(out).describe(RECEIPT) + " names plan " + first + ", the plan in force is " + second;
+
+        Path termination = tmp.resolve("termination");
+        CliRun run =
+                CliRun.of("run", "-f", job.toString(), "--shard", "0", "--termination-log", termination.toString());
+        assertEquals(ExitCodes.BAD_DATA, run.exit(), run.err());
+        String summary = Files.readString(termination);
+        assertTrue(summary.contains("\"reason\":\"plan_replaced\""), summary);
+        assertTrue(summary.contains(named), summary);
+        assertTrue(summary.contains("\"read\":0"), summary);
+
+        CliRun local = CliRun.of("local", "-f", job.toString());
+        assertNotEquals(0, local.exit(), local.text());
+        assertTrue(local.text().contains(named), local.text());
+
+        CliRun tally = CliRun.of("tally", "-f", job.toString(), "--termination-log", "");
+        assertNotEquals(0, tally.exit(), tally.text());
+        assertTrue(tally.text().contains(named), tally.text());
+
+        CliRun show = CliRun.of("show", out.toString());
+        assertNotEquals(0, show.exit(), show.text());
+        assertTrue(show.text().contains(named), show.text());
+        assertArrayEquals(staleReceipt, Files.readAllBytes(out.resolve(RECEIPT)), "left as it is");
     }
 
     private static void deleteTree(Path root) throws IOException {
