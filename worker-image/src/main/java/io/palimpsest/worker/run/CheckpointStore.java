@@ -102,6 +102,7 @@ public final class CheckpointStore {
      * {@link #madeOtherwise(String, String)}, and a part whose marker names another model identity
      * (other weights behind the same name) than {@code modelIdentity}; a marker without one is not
      * compared, nor is the simulator's (its work is kept apart by {@code _palimpsest/simulated.json}).
+     * Also a part written under another plan than this store's ({@link #ofAnotherPlan}).
      */
     public String madeOtherwise(String recipeHash, String model, String modelIdentity) throws IOException {
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {

@@ -587,7 +587,7 @@ public final class ShardRunner {
     private Report failureReport(
             Shard shard, ShardLayout layout, ShardCommitter committer, Throwable failure, long startNanos) {
         if (failure instanceof PlanReplacedException) {
-            return planReplaced(shard, layout, failure.getMessage(), startNanos);
+            return planReplaced(shard, failure.getMessage(), startNanos);
         }
         if (failure instanceof CommittedByAnotherAttempt || committedMeanwhile(layout)) {
             ItemCounts counts = new ItemCounts();
@@ -595,7 +595,7 @@ public final class ShardRunner {
                 counts = committer.receiptOf(planSha256).counts();
             } catch (PlanReplacedException anotherPlans) {
                 // not a twin's: a run of another plan committed into this output
-                return planReplaced(shard, layout, anotherPlans.getMessage(), startNanos);
+                return planReplaced(shard, anotherPlans.getMessage(), startNanos);
             } catch (IOException ignored) {
                 // the receipt exists; its counts are a nicety in this summary
             }
@@ -800,7 +800,7 @@ public final class ShardRunner {
      * and no receipt is taken as this shard's. Exit 42 as for input changed since planning: the shard cannot be done
      * under the plan it was read from, and another attempt of it would find the same.
      */
-    private Report planReplaced(Shard shard, ShardLayout layout, String message, long startNanos) {
+    private Report planReplaced(Shard shard, String message, long startNanos) {
         LOG.severe(message);
         return report(
                 shard,
