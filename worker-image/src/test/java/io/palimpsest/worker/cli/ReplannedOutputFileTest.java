@@ -60,7 +60,7 @@ class ReplannedOutputFileTest {
                 SimConfig.builder()
                         .modelName("sim")
                         .zeroLatency()
-                        .decodeStepBaseSeconds(0.002)
+                        .decodeStepBaseSeconds(0.004)
                         .build(),
                 "127.0.0.1",
                 0);
