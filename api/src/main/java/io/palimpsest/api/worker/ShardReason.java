@@ -49,6 +49,12 @@ public enum ShardReason {
      */
     BAD_DATA("bad_data"),
     /**
+     * The output was planned again while the attempt ran (another manifest is in force than the one it ran
+     * under), or the shard's receipt names another plan than the one in force: nothing is committed or taken
+     * as committed, and retrying will not help (exit 42, as for input changed since planning).
+     */
+    PLAN_REPLACED("plan_replaced"),
+    /**
      * The object store kept cutting or failing the shard's input past the read's resumes: the data may
      * be fine, the attempt fails and the Job runs the shard again from its last checkpoint (exit 1).
      */

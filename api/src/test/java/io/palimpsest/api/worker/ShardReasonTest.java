@@ -43,6 +43,7 @@ class ShardReasonTest {
                         "simulated_output",
                         "retries_exhausted",
                         "bad_data",
+                        "plan_replaced",
                         "input_unreadable",
                         "attemptsExhausted"),
                 Arrays.stream(ShardReason.values()).map(ShardReason::code).toList());

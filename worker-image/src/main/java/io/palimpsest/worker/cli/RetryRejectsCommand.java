@@ -13,11 +13,13 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.JsonlRecords;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RetryRounds;
+import io.palimpsest.worker.run.ShardCommitter;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.text.Plural;
@@ -332,12 +334,15 @@ final class RetryRejectsCommand implements Callable<Integer> {
         }
         List<JsonNode> records = new ArrayList<>();
         List<Shard> shards = new ShardManifest(json).read(scoped);
+        String plan = PlanIdentity.inForce(scoped);
         for (Shard shard : shards) {
             ShardLayout layout = new ShardLayout(shard.index(), compression);
             if (!scoped.exists(layout.receiptKey())) {
                 return null;
             }
             JsonNode receipt = json.readTree(scoped.readAll(layout.receiptKey()));
+            // another plan's rejects are not this plan's to run again
+            ShardCommitter.confirmPlan(scoped, layout.receiptKey(), receipt, plan);
             String key = receipt.at("/outputs/" + ShardLayout.REJECTS_STREAM + "/key")
                     .asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
             if (scoped.exists(key)) {

@@ -383,7 +383,7 @@ final class RunCommand implements Callable<Integer> {
                     // files the planner read whole and found documents in (none for a plan of an earlier version)
                     index.waivedStarts(runtime.output(), planned.manifestSha256()));
             started.accept(runner);
-            return runner.run(shard);
+            return runner.run(shard, planned.manifestSha256());
         }
     }
 

@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -43,6 +44,8 @@ public final class CheckpointStore {
 
     private final String model;
     private final String modelIdentity;
+    /** The plan the parts this store creates are written under (their markers say so); null: not said. */
+    private final String planSha256;
 
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json) {
         this(storage, layout, json, null, null, null);
@@ -61,6 +64,19 @@ public final class CheckpointStore {
             String recipeHash,
             String model,
             String modelIdentity) {
+        this(storage, layout, json, recipeHash, model, modelIdentity, null);
+    }
+
+    /** A store whose new markers also record the plan they are written under ({@link PlanIdentity}). */
+    public CheckpointStore(
+            Storage storage,
+            ShardLayout layout,
+            ObjectMapper json,
+            String recipeHash,
+            String model,
+            String modelIdentity,
+            String planSha256) {
+        this.planSha256 = planSha256;
         this.storage = storage;
         this.layout = layout;
         this.json = json;
@@ -86,6 +102,7 @@ public final class CheckpointStore {
      * {@link #madeOtherwise(String, String)}, and a part whose marker names another model identity
      * (other weights behind the same name) than {@code modelIdentity}; a marker without one is not
      * compared, nor is the simulator's (its work is kept apart by {@code _palimpsest/simulated.json}).
+     * Also a part written under another plan than this store's ({@link #ofAnotherPlan}).
      */
     public String madeOtherwise(String recipeHash, String model, String modelIdentity) throws IOException {
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
@@ -113,8 +130,23 @@ public final class CheckpointStore {
                 return "part " + marker.part() + " was made with model '" + marker.model() + "' as ["
                         + marker.modelIdentity() + "], this attempt's is [" + modelIdentity + "]";
             }
+            if (PlanIdentity.another(marker.planSha256(), planSha256)) {
+                return ofAnotherPlan(marker);
+            }
         }
         return null;
+    }
+
+    /**
+     * What says part {@code marker} was written under another plan than this store's (a run of an earlier plan still
+     * writing after the output was planned again); null when it was not, or when either does not say.
+     */
+    public String ofAnotherPlan(PartMarker marker) {
+        if (!PlanIdentity.another(marker.planSha256(), planSha256)) {
+            return null;
+        }
+        return "part " + marker.part() + " was written under plan " + marker.planSha256() + " (by writer "
+                + marker.writer() + "), this attempt's plan is " + planSha256;
     }
 
     public State read() throws IOException {
@@ -180,8 +212,8 @@ public final class CheckpointStore {
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */
     public PartMarker createOrGetExisting(PartMarker marker) throws IOException {
-        if (recipeHash != null || model != null || modelIdentity != null) {
-            marker = marker.madeWith(recipeHash, model, modelIdentity);
+        if (recipeHash != null || model != null || modelIdentity != null || planSha256 != null) {
+            marker = marker.madeWith(recipeHash, model, modelIdentity, planSha256);
         }
         byte[] content = json.writeValueAsString(marker).getBytes(StandardCharsets.UTF_8);
         if (storage.createIfAbsent(layout.markerKey(marker.part()), content)) {

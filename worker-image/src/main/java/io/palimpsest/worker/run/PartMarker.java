@@ -16,7 +16,9 @@ import java.util.Map;
  * say ({@link CheckpointStore#madeOtherwise}). {@code modelIdentity} says what weights stood behind
  * the model's name, where known: an attempt with another identity does not resume the part either;
  * a marker without it (an earlier version's, or a model whose identity was not known) is resumed,
- * as the output's {@code recipe.json} without one is run on.
+ * as the output's {@code recipe.json} without one is run on. {@code planSha256} is the plan the part was written
+ * under ({@link io.palimpsest.worker.plan.PlanIdentity}): a part of another plan is neither resumed nor committed
+ * (a marker without one, an earlier version's, is resumed as before).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,15 +31,34 @@ public record PartMarker(
         ItemCounts counts,
         String recipeHash,
         String model,
-        String modelIdentity) {
+        String modelIdentity,
+        String planSha256) {
 
     public PartMarker(
             int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {
-        this(part, items, total, writer, streams, counts, null, null, null);
+        this(part, items, total, writer, streams, counts, null, null, null, null);
     }
 
-    /** This marker, saying it was made with {@code recipeHash}, {@code model} and {@code modelIdentity}. */
-    PartMarker madeWith(String recipeHash, String model, String modelIdentity) {
-        return new PartMarker(part, items, total, writer, streams, counts, recipeHash, model, modelIdentity);
+    /** A marker that names no plan (as an earlier version wrote them). */
+    public PartMarker(
+            int part,
+            ItemRanges items,
+            Long total,
+            String writer,
+            Map<String, StreamFile> streams,
+            ItemCounts counts,
+            String recipeHash,
+            String model,
+            String modelIdentity) {
+        this(part, items, total, writer, streams, counts, recipeHash, model, modelIdentity, null);
+    }
+
+    /**
+     * This marker, saying it was made with {@code recipeHash}, {@code model} and {@code modelIdentity} under the plan
+     * {@code planSha256}.
+     */
+    PartMarker madeWith(String recipeHash, String model, String modelIdentity, String planSha256) {
+        return new PartMarker(
+                part, items, total, writer, streams, counts, recipeHash, model, modelIdentity, planSha256);
     }
 }

@@ -7,7 +7,10 @@ import java.util.Map;
 /**
  * The commit point of a shard, at {@code _palimpsest/receipts/shard-NNNNN.json}. Created exactly once
  * (conditionally), after every data file it lists is in place; a shard with a receipt is never redone.
- * {@code simulated} is true when the built-in simulator served the model (absent otherwise).
+ * {@code simulated} is true when the built-in simulator served the model (absent otherwise). {@code planSha256} is
+ * the plan the shard was run and committed under ({@link io.palimpsest.worker.plan.PlanIdentity}): a receipt naming
+ * another plan than the one in force is not that plan's commit. A receipt of an earlier version records none and is
+ * read as before.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record Receipt(
@@ -22,7 +25,25 @@ public record Receipt(
         Map<String, StreamFile> outputs,
         int parts,
         Timings timings,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean simulated) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean simulated,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String planSha256) {
+
+    /** A receipt that names no plan (as an earlier version wrote them). */
+    public Receipt(
+            int shard,
+            int attempt,
+            String writer,
+            String job,
+            String jobUid,
+            String recipeHash,
+            String model,
+            ItemCounts counts,
+            Map<String, StreamFile> outputs,
+            int parts,
+            Timings timings,
+            Boolean simulated) {
+        this(shard, attempt, writer, job, jobUid, recipeHash, model, counts, outputs, parts, timings, simulated, null);
+    }
 
     /** Wall-clock facts of the committing attempt; {@code resumedFromItem} > 0 when it continued earlier attempts' work. */
     public record Timings(String startedAt, String committedAt, double seconds, long resumedFromItem) {}

@@ -3,6 +3,8 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.worker.plan.PlanIdentity;
+import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -19,7 +21,9 @@ import java.util.List;
  * that {@code --accept-recipe-change} accepted stay in the output, where its readers read them, so
  * they are in the totals, and {@link Tally#getEarlierRecipes()} says how much of them each earlier
  * recipe made ({@link EarlierRecipeParts}, retry rounds' shards included; {@link EarlierRecipes} words
- * it). Committed retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a
+ * it). A receipt that names another plan than the one in force ({@link PlanIdentity}) fails the tally naming it:
+ * its counts are another plan's shard's (a receipt of an earlier version names none and counts as before). Committed
+ * retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a
  * document is in force where it was last run.
  */
 public final class ReceiptTally {
@@ -38,11 +42,17 @@ public final class ReceiptTally {
         tally.setRecipeHash(recipeHash);
         ItemCounts total = new ItemCounts();
         EarlierRecipeParts earlier = new EarlierRecipeParts(json, recipeHash);
+        String plan = PlanIdentity.inForce(output);
         for (StoredObject object : output.list(RECEIPTS_PREFIX)) {
             if (!object.key().endsWith(".json")) {
                 continue;
             }
             Receipt receipt = json.readValue(output.readAll(object.key()), Receipt.class);
+            if (PlanIdentity.another(receipt.planSha256(), plan)) {
+                // another plan's shard under this plan's number: its counts are not this plan's
+                throw new PlanReplacedException(
+                        ShardCommitter.ofAnotherPlan(output.describe(object.key()), receipt, plan));
+            }
             tally.setReceipts(tally.getReceipts() + 1);
             total.add(receipt.counts());
             earlier.run(receipt);

@@ -1,6 +1,9 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.plan.PlanIdentity;
+import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +46,35 @@ public final class ShardCommitter {
             String startedAt,
             long startNanos,
             long resumedFromItem,
-            boolean simulated) {}
+            boolean simulated,
+            String planSha256) {
+
+        /** A context that names no plan: nothing is compared with the plan in force. */
+        public Context(
+                int attempt,
+                String writer,
+                String job,
+                String jobUid,
+                String recipeHash,
+                String model,
+                String startedAt,
+                long startNanos,
+                long resumedFromItem,
+                boolean simulated) {
+            this(
+                    attempt,
+                    writer,
+                    job,
+                    jobUid,
+                    recipeHash,
+                    model,
+                    startedAt,
+                    startNanos,
+                    resumedFromItem,
+                    simulated,
+                    null);
+        }
+    }
 
     private final Storage storage;
     private final ShardLayout layout;
@@ -60,6 +91,15 @@ public final class ShardCommitter {
     public Outcome commit(CheckpointStore.State state, Context context) throws IOException {
         verifyComplete(state);
         List<PartMarker> parts = state.parts();
+        PlanIdentity.confirm(storage, context.planSha256(), layout.shardName(), "committing");
+        for (PartMarker part : parts) {
+            String otherPlan = checkpoints.ofAnotherPlan(part);
+            if (otherPlan != null) {
+                // a run of an earlier plan, still writing after the output was planned again, wrote it here
+                throw new CheckpointPartMismatch(
+                        layout.shardName() + " checkpoint " + otherPlan + "; nothing is committed", part);
+            }
+        }
         ItemCounts total = new ItemCounts();
         parts.forEach(p -> total.add(p.counts()));
         if (!total.balanced() || total.read != state.total()) {
@@ -71,7 +111,7 @@ public final class ShardCommitter {
             if (storage.exists(layout.receiptKey())) {
                 // a twin committed while this attempt assembled: its receipt names the output files, which
                 // this attempt's parts (one of them redone after a mismatch) must not replace
-                return new Outcome(false, readReceipt());
+                return new Outcome(false, receiptOf(context.planSha256()));
             }
             outputs.put(stream, assemble(stream, parts));
         }
@@ -100,8 +140,12 @@ public final class ShardCommitter {
                         Instant.now().toString(),
                         (System.nanoTime() - context.startNanos()) / 1e9,
                         context.resumedFromItem()),
-                context.simulated() ? Boolean.TRUE : null);
+                context.simulated() ? Boolean.TRUE : null,
+                context.planSha256());
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
+        // once more, after the assembly took its time: from here to the create is the window docs/RELIABILITY.md
+        // names, and a receipt created in it names its plan, which every reader compares with the plan in force
+        PlanIdentity.confirm(storage, context.planSha256(), layout.shardName(), "creating its receipt");
         if (storage.createIfAbsent(layout.receiptKey(), content)) {
             try {
                 cleanUp(outputs.keySet());
@@ -112,7 +156,7 @@ public final class ShardCommitter {
             }
             return new Outcome(true, receipt);
         }
-        return new Outcome(false, readReceipt());
+        return new Outcome(false, receiptOf(context.planSha256()));
     }
 
     /**
@@ -129,6 +173,51 @@ public final class ShardCommitter {
 
     public Receipt readReceipt() throws IOException {
         return json.readValue(new String(storage.readAll(layout.receiptKey()), StandardCharsets.UTF_8), Receipt.class);
+    }
+
+    /**
+     * The shard's receipt, as the commit of the plan {@code plan}: {@link PlanReplacedException} naming the receipt when
+     * it names another plan (a receipt without a plan, an earlier version's, is taken as before; a null {@code plan}
+     * compares nothing).
+     */
+    public Receipt receiptOf(String plan) throws IOException {
+        Receipt receipt = readReceipt();
+        if (PlanIdentity.another(receipt.planSha256(), plan)) {
+            throw new PlanReplacedException(ofAnotherPlan(storage.describe(layout.receiptKey()), receipt, plan));
+        }
+        return receipt;
+    }
+
+    /** Why a receipt at {@code where} that names another plan than {@code plan} is not taken as that plan's commit. */
+    public static String ofAnotherPlan(String where, Receipt receipt, String plan) {
+        return ofAnotherPlan(where, receipt.planSha256(), receipt.shard(), receipt.counts().read, plan);
+    }
+
+    /**
+     * {@link PlanReplacedException} naming the receipt {@code key} of {@code output}, read as {@code receipt}, when it
+     * names another plan than {@code plan}, the plan in force (for readers that read receipts as JSON trees).
+     */
+    public static void confirmPlan(Storage output, String key, JsonNode receipt, String plan)
+            throws PlanReplacedException {
+        String recorded = receipt.path("planSha256").isTextual()
+                ? receipt.path("planSha256").asText()
+                : null;
+        if (PlanIdentity.another(recorded, plan)) {
+            throw new PlanReplacedException(ofAnotherPlan(
+                    output.describe(key),
+                    recorded,
+                    receipt.path("shard").asInt(),
+                    receipt.path("counts").path("read").asLong(),
+                    plan));
+        }
+    }
+
+    private static String ofAnotherPlan(String where, String recorded, int shard, long read, String plan) {
+        return where + " names plan " + recorded + ", the plan in force is " + plan + ": it was committed by a run of"
+                + " another plan (one still running after the output was planned again) and counts that plan's shard "
+                + shard + " (" + read + " documents read), not this plan's; it is neither taken as this plan's commit"
+                + " nor run over. Stop every run of the other plan, delete that receipt and the files it lists, and run"
+                + " the shard again";
     }
 
     private void verifyComplete(CheckpointStore.State state) {

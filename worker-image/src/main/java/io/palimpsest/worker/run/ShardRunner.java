@@ -16,6 +16,8 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.PlanIdentity;
+import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
@@ -83,6 +85,8 @@ public final class ShardRunner {
     private volatile long resumed;
     /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
     private volatile int outageExits;
+    /** The plan this attempt runs under (null: not compared), for the reports of its failures. */
+    private volatile String planSha256;
 
     public ShardRunner(
             Storage input,
@@ -174,14 +178,26 @@ public final class ShardRunner {
         return signal == null ? "stopped by a signal" : "stopped on " + signal;
     }
 
+    /** {@link #run(Shard, String)} comparing no plan: for callers that read none. */
     public Report run(Shard shard) {
+        return run(shard, null);
+    }
+
+    /**
+     * @param planSha256 the plan the shard was read from ({@link PlanIdentity}): the receipt and the part markers record
+     *                   it, parts of another plan are not resumed nor committed, a receipt naming another plan is not
+     *                   taken as this shard's commit, and the plan in force is confirmed before parts are resumed and
+     *                   before the receipt is created (null: none is compared)
+     */
+    public Report run(Shard shard, String planSha256) {
+        this.planSha256 = planSha256;
         long startNanos = System.nanoTime();
         String startedAt = Instant.now().toString();
         resumed = 0;
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
         progress.shardBytes.addAndGet(shard.bytes());
         CheckpointStore checkpoints = new CheckpointStore(
-                output, layout, json, settings.recipeHash(), settings.model(), settings.modelIdentity());
+                output, layout, json, settings.recipeHash(), settings.model(), settings.modelIdentity(), planSha256);
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
             String simulatedWork = simulatedWorkOnRealModel();
@@ -196,9 +212,10 @@ public final class ShardRunner {
                         ExitCodes.MODEL_CONFIG);
             }
             if (output.exists(layout.receiptKey())) {
+                // before anything is cleaned up: a receipt of another plan leaves this plan's parts as they are
+                ItemCounts before = committer.receiptOf(planSha256).counts();
                 committer.cleanUp(PartWriter.streamsOf(processor.variants()));
                 progress.bytesRead.addAndGet(shard.bytes()); // nothing left to read: the shard is as far as it goes
-                ItemCounts before = committer.readReceipt().counts();
                 progress.bytesCommittedBefore.addAndGet(shard.bytes());
                 progress.itemsCommittedBefore.addAndGet(before.read);
                 return report(
@@ -210,6 +227,7 @@ public final class ShardRunner {
                         "shard was committed before; nothing to do",
                         ExitCodes.DONE);
             }
+            PlanIdentity.confirm(output, planSha256, layout.shardName(), "resuming its checkpoint parts");
             String madeOtherwise =
                     checkpoints.madeOtherwise(settings.recipeHash(), settings.model(), settings.modelIdentity());
             if (madeOtherwise != null) {
@@ -257,7 +275,8 @@ public final class ShardRunner {
                                     startedAt,
                                     startNanos,
                                     resumedWith,
-                                    settings.simulated()));
+                                    settings.simulated(),
+                                    planSha256));
                 } catch (ShardCommitter.CheckpointPartMismatch mismatch) {
                     if (pass > MAX_PASSES) {
                         throw mismatch;
@@ -567,10 +586,16 @@ public final class ShardRunner {
 
     private Report failureReport(
             Shard shard, ShardLayout layout, ShardCommitter committer, Throwable failure, long startNanos) {
+        if (failure instanceof PlanReplacedException) {
+            return planReplaced(shard, failure.getMessage(), startNanos);
+        }
         if (failure instanceof CommittedByAnotherAttempt || committedMeanwhile(layout)) {
             ItemCounts counts = new ItemCounts();
             try {
-                counts = committer.readReceipt().counts();
+                counts = committer.receiptOf(planSha256).counts();
+            } catch (PlanReplacedException anotherPlans) {
+                // not a twin's: a run of another plan committed into this output
+                return planReplaced(shard, anotherPlans.getMessage(), startNanos);
             } catch (IOException ignored) {
                 // the receipt exists; its counts are a nicety in this summary
             }
@@ -768,6 +793,23 @@ public final class ShardRunner {
             LOG.warning(layout.shardName()
                     + ": could not record the outage exit (the next attempt counts it as a try): " + e);
         }
+    }
+
+    /**
+     * The plan in force is not this attempt's, or the receipt names another plan: nothing of this attempt is committed
+     * and no receipt is taken as this shard's. Exit 42 as for input changed since planning: the shard cannot be done
+     * under the plan it was read from, and another attempt of it would find the same.
+     */
+    private Report planReplaced(Shard shard, String message, long startNanos) {
+        LOG.severe(message);
+        return report(
+                shard,
+                ShardSummary.Outcome.badData,
+                attemptCounts.snapshot(),
+                startNanos,
+                ShardReason.PLAN_REPLACED,
+                message,
+                ExitCodes.BAD_DATA);
     }
 
     private boolean committedMeanwhile(ShardLayout layout) {

@@ -11,6 +11,7 @@ import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.JsonlRecords;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
@@ -19,6 +20,7 @@ import io.palimpsest.worker.run.ItemCounts;
 import io.palimpsest.worker.run.Receipt;
 import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RetryRounds;
+import io.palimpsest.worker.run.ShardCommitter;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.run.StreamFile;
 import io.palimpsest.worker.storage.InputRoot;
@@ -83,10 +85,13 @@ public final class CommittedOutputReader {
         List<Shard> inScope = selection.shard() == null ? shards : List.of(shards.get(selection.shard()));
         Map<Integer, JsonNode> receipts = new LinkedHashMap<>();
         Set<String> variants = new LinkedHashSet<>();
+        String plan = PlanIdentity.inForce(output);
         for (Shard shard : inScope) {
             ShardLayout layout = new ShardLayout(shard.index(), Compression.NONE);
             if (output.exists(layout.receiptKey())) {
                 JsonNode receipt = json.readTree(output.readAll(layout.receiptKey()));
+                // another plan's shard under this number: its records are not of this plan's input
+                ShardCommitter.confirmPlan(output, layout.receiptKey(), receipt, plan);
                 receipts.put(shard.index(), receipt);
                 receipt.path("outputs").fieldNames().forEachRemaining(stream -> {
                     if (!ShardLayout.REJECTS_STREAM.equals(stream)) {

@@ -3,10 +3,14 @@ package io.palimpsest.worker.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.plan.PlanIdentity;
+import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.storage.FileStorage;
@@ -51,6 +55,55 @@ class ReceiptTallyTest {
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0),
                 null);
         storage.put(new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
+    }
+
+    /**
+     * A receipt naming the plan in force counts, as does one of an earlier version that names none; one naming another
+     * plan (a run of an earlier plan committed after the output was planned again) fails the tally, naming it.
+     */
+    @Test
+    void aReceiptOfAnotherPlanFailsTheTallyNamingIt() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        storage.put(ShardManifest.KEY, "{\"index\":0}\n{\"index\":1}\n".getBytes(StandardCharsets.UTF_8));
+        String plan = PlanIdentity.inForce(storage);
+        receipt(storage, 0, "sha256:c", 10, 10, 0, 0); // an earlier version's: no plan
+        Receipt ofThisPlan = withPlan(storage, 0, plan);
+        storage.put(new ShardLayout(1, Compression.NONE).receiptKey(), json.writeValueAsBytes(ofThisPlan));
+
+        Tally tally = new ReceiptTally(json).sum(storage, "sha256:c");
+        assertEquals(2, tally.getReceipts());
+        assertEquals(20, tally.getRead());
+
+        Receipt ofAnotherPlan = withPlan(storage, 0, "0f".repeat(32));
+        String key = new ShardLayout(1, Compression.NONE).receiptKey();
+        storage.put(key, json.writeValueAsBytes(ofAnotherPlan));
+        PlanReplacedException failed =
+                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json).sum(storage, "sha256:c"));
+        assertTrue(
+                failed.getMessage()
+                        .startsWith(storage.describe(key) + " names plan " + "0f".repeat(32) + ", the plan in force is "
+                                + plan),
+                failed.getMessage());
+    }
+
+    /** Shard 0's receipt as written, with {@code plan} recorded. */
+    private Receipt withPlan(FileStorage storage, int shard, String plan) throws Exception {
+        Receipt r =
+                json.readValue(storage.readAll(new ShardLayout(shard, Compression.NONE).receiptKey()), Receipt.class);
+        return new Receipt(
+                1,
+                r.attempt(),
+                r.writer(),
+                r.job(),
+                r.jobUid(),
+                r.recipeHash(),
+                r.model(),
+                r.counts(),
+                r.outputs(),
+                r.parts(),
+                r.timings(),
+                r.simulated(),
+                plan);
     }
 
     /**

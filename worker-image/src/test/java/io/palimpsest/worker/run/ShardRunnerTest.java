@@ -1,5 +1,6 @@
 package io.palimpsest.worker.run;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,7 +20,9 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.RepeatedIds;
+import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.storage.FileStorage;
@@ -124,6 +127,49 @@ class ShardRunnerTest {
                 Map.of("duplicate_id", 1L, "malformed_json", 1L),
                 summary.getRejectedByReason(),
                 "and the summary's rejects per reason");
+    }
+
+    /**
+     * A receipt naming another plan than the one this attempt ran under (a run of an earlier plan committed after the
+     * output was planned again) is not this shard's commit: the attempt fails naming it, leaves it as it is, and runs
+     * nothing over it. A receipt of an earlier version, which names no plan, is taken as before.
+     */
+    @Test
+    void aReceiptOfAnotherPlanIsNotTakenAsThisShardsCommit() throws IOException {
+        FileStorage output = new FileStorage(out);
+        output.put(ShardManifest.KEY, "{\"index\":0,\"plan\":\"first\"}\n".getBytes(StandardCharsets.UTF_8));
+        String first = PlanIdentity.inForce(output);
+        ShardRunner.Report committed = runner(new UppercaseProcessor(), "w1").run(shard, first);
+        assertEquals(ExitCodes.DONE, committed.exitCode());
+        String receiptKey = "_palimpsest/receipts/shard-00000.json";
+        byte[] receipt = output.readAll(receiptKey);
+        assertEquals(first, json.readValue(receipt, Receipt.class).planSha256(), "the receipt names its plan");
+        output.put(ShardManifest.KEY, "{\"index\":0,\"plan\":\"second\"}\n".getBytes(StandardCharsets.UTF_8));
+        String second = PlanIdentity.inForce(output);
+        UppercaseProcessor processor = new UppercaseProcessor();
+
+        ShardRunner.Report report = runner(processor, "w2").run(shard, second);
+
+        assertEquals(ExitCodes.BAD_DATA, report.exitCode());
+        ShardSummary summary = report.summary();
+        assertEquals(ShardSummary.Outcome.badData, summary.getOutcome());
+        assertEquals("plan_replaced", summary.getReason());
+        assertTrue(
+                summary.getMessage()
+                        .startsWith(output.describe(receiptKey) + " names plan " + first + ", the plan in force is "
+                                + second),
+                summary.getMessage());
+        assertEquals(0, summary.getRead(), "none of the other plan's counts");
+        assertEquals(0, processor.calls.get(), "nothing run over it");
+        assertArrayEquals(receipt, output.readAll(receiptKey), "left as it is");
+
+        ObjectNode earlier = (ObjectNode) json.readTree(receipt);
+        earlier.remove("planSha256");
+        output.put(receiptKey, json.writeValueAsBytes(earlier));
+        ShardRunner.Report before = runner(new UppercaseProcessor(), "w3").run(shard, second);
+        assertEquals(ExitCodes.DONE, before.exitCode());
+        assertEquals(ShardSummary.Outcome.alreadyCommitted, before.summary().getOutcome());
+        assertEquals(203, before.summary().getRead());
     }
 
     @Test
