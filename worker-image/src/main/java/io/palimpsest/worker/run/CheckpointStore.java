@@ -48,23 +48,12 @@ public final class CheckpointStore {
     private final String planSha256;
 
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json) {
-        this(storage, layout, json, null, null, null);
+        this(storage, layout, json, null, null, null, null);
     }
 
     /** A store whose new markers record the recipe hash and model the parts are made with. */
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json, String recipeHash, String model) {
-        this(storage, layout, json, recipeHash, model, null);
-    }
-
-    /** A store whose new markers record the recipe hash, model and model identity (null: not known). */
-    public CheckpointStore(
-            Storage storage,
-            ShardLayout layout,
-            ObjectMapper json,
-            String recipeHash,
-            String model,
-            String modelIdentity) {
-        this(storage, layout, json, recipeHash, model, modelIdentity, null);
+        this(storage, layout, json, recipeHash, model, null, null);
     }
 
     /** A store whose new markers also record the plan they are written under ({@link PlanIdentity}). */

@@ -39,20 +39,6 @@ public record PartMarker(
         this(part, items, total, writer, streams, counts, null, null, null, null);
     }
 
-    /** A marker that names no plan (as an earlier version wrote them). */
-    public PartMarker(
-            int part,
-            ItemRanges items,
-            Long total,
-            String writer,
-            Map<String, StreamFile> streams,
-            ItemCounts counts,
-            String recipeHash,
-            String model,
-            String modelIdentity) {
-        this(part, items, total, writer, streams, counts, recipeHash, model, modelIdentity, null);
-    }
-
     /**
      * This marker, saying it was made with {@code recipeHash}, {@code model} and {@code modelIdentity} under the plan
      * {@code planSha256}.

@@ -28,23 +28,6 @@ public record Receipt(
         @JsonInclude(JsonInclude.Include.NON_NULL) Boolean simulated,
         @JsonInclude(JsonInclude.Include.NON_NULL) String planSha256) {
 
-    /** A receipt that names no plan (as an earlier version wrote them). */
-    public Receipt(
-            int shard,
-            int attempt,
-            String writer,
-            String job,
-            String jobUid,
-            String recipeHash,
-            String model,
-            ItemCounts counts,
-            Map<String, StreamFile> outputs,
-            int parts,
-            Timings timings,
-            Boolean simulated) {
-        this(shard, attempt, writer, job, jobUid, recipeHash, model, counts, outputs, parts, timings, simulated, null);
-    }
-
     /** Wall-clock facts of the committing attempt; {@code resumedFromItem} > 0 when it continued earlier attempts' work. */
     public record Timings(String startedAt, String committedAt, double seconds, long resumedFromItem) {}
 }

@@ -47,34 +47,7 @@ public final class ShardCommitter {
             long startNanos,
             long resumedFromItem,
             boolean simulated,
-            String planSha256) {
-
-        /** A context that names no plan: nothing is compared with the plan in force. */
-        public Context(
-                int attempt,
-                String writer,
-                String job,
-                String jobUid,
-                String recipeHash,
-                String model,
-                String startedAt,
-                long startNanos,
-                long resumedFromItem,
-                boolean simulated) {
-            this(
-                    attempt,
-                    writer,
-                    job,
-                    jobUid,
-                    recipeHash,
-                    model,
-                    startedAt,
-                    startNanos,
-                    resumedFromItem,
-                    simulated,
-                    null);
-        }
-    }
+            String planSha256) {}
 
     private final Storage storage;
     private final ShardLayout layout;

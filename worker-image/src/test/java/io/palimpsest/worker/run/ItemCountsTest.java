@@ -89,7 +89,7 @@ class ItemCountsTest {
                 () -> committer.commit(
                         state,
                         new ShardCommitter.Context(
-                                0, "w", "job", "uid", "sha256:x", "m", "now", System.nanoTime(), 0, false)));
+                                0, "w", "job", "uid", "sha256:x", "m", "now", System.nanoTime(), 0, false, null)));
         assertTrue(refused.getMessage().contains("accounting does not add up"), refused.getMessage());
         assertTrue(!out.exists(layout.receiptKey()), "no receipt");
     }

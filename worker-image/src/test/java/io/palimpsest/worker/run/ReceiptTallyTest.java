@@ -53,6 +53,7 @@ class ReceiptTallyTest {
                 Map.of(),
                 1,
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0),
+                null,
                 null);
         storage.put(new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
@@ -264,6 +265,7 @@ class ReceiptTallyTest {
                 outputs,
                 1,
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0),
+                null,
                 null);
         storage.put(prefix + new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }

@@ -162,7 +162,7 @@ class ShardCommitterTest {
     }
 
     private static ShardCommitter.Context context() {
-        return new ShardCommitter.Context(0, "w", "job", "uid", null, null, "now", System.nanoTime(), 0, false);
+        return context(null);
     }
 
     private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {
