@@ -31,10 +31,20 @@ public final class ProgramExecutor {
             }
         }
         List<String> kept = new ArrayList<>(lines.size());
+        int lastKept = -1;
         for (int i = 0; i < lines.size(); i++) {
             if (!removed.get(i)) {
                 kept.add(lines.get(i));
+                lastKept = i;
             }
+        }
+        if (lastKept >= 0
+                && lastKept < lines.size() - 1
+                && kept.get(kept.size() - 1).endsWith("\r")) {
+            // the carriage return of a CRLF line end whose newline went with the lines removed after it: the text
+            // ends without it, as a text with LF line ends ends without its newline
+            String last = kept.get(kept.size() - 1);
+            kept.set(kept.size() - 1, last.substring(0, last.length() - 1));
         }
         return new Applied(String.join("\n", kept), removed.cardinality(), normalizations);
     }

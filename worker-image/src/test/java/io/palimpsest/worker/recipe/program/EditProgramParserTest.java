@@ -69,4 +69,25 @@ class EditProgramParserTest {
         assertEquals(3, a.removedLines());
         assertEquals(1, a.normalizations());
     }
+
+    /**
+     * A page with CRLF line ends keeps them, and a removal of its last lines leaves no carriage return of the line
+     * ends it took away at the end of the text, as a page with LF line ends keeps none of its newline.
+     */
+    @Test
+    void removingTheLastLinesOfACrlfPageLeavesNoCarriageReturn() {
+        String page = "a1\r\nb2\r\nc3";
+        assertEquals("a1\r\nb2", ProgramExecutor.apply(page, removing(3, 3)).text());
+        assertEquals("a1", ProgramExecutor.apply(page, removing(2, 3)).text());
+        assertEquals("a1\r\nc3", ProgramExecutor.apply(page, removing(2, 2)).text());
+        String ended = "a1\r\nb2\r\n";
+        assertEquals("a1\r\nb2", ProgramExecutor.apply(ended, removing(3, 3)).text());
+        assertEquals("a1\r\n", ProgramExecutor.apply(ended, removing(2, 2)).text());
+        assertEquals(
+                "a1\nb2", ProgramExecutor.apply("a1\nb2\nc3", removing(3, 3)).text());
+    }
+
+    private static EditProgram removing(int first, int last) {
+        return new EditProgram(List.of(new EditCall.RemoveLines(first, last)), 0);
+    }
 }
