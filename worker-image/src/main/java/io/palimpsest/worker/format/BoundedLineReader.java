@@ -61,16 +61,8 @@ public final class BoundedLineReader {
         line.totalLength = 0;
         boolean sawAnything = false;
         while (true) {
-            if (position >= limit) {
-                limit = in.read(buffer, 0, buffer.length);
-                position = 0;
-                if (limit <= 0) {
-                    limit = 0;
-                    if (!sawAnything) {
-                        return null;
-                    }
-                    return finish();
-                }
+            if (!bufferHasBytes()) {
+                return sawAnything ? finish() : null;
             }
             sawAnything = true;
             int newline = indexOfNewline(position, limit);
@@ -91,17 +83,11 @@ public final class BoundedLineReader {
     public boolean skip() throws IOException {
         boolean sawAnything = false;
         while (true) {
-            if (position >= limit) {
-                limit = in.read(buffer, 0, buffer.length);
-                position = 0;
-                if (limit <= 0) {
-                    limit = 0;
-                    if (!sawAnything) {
-                        return false;
-                    }
-                    lineNumber++;
-                    return true;
+            if (!bufferHasBytes()) {
+                if (sawAnything) {
+                    lineNumber++; // a last line without its newline
                 }
+                return sawAnything;
             }
             sawAnything = true;
             int newline = indexOfNewline(position, limit);
@@ -112,6 +98,16 @@ public final class BoundedLineReader {
             }
             position = limit;
         }
+    }
+
+    /** Reads the next bytes into the buffer when it has none left to look at; false at the stream's end. */
+    private boolean bufferHasBytes() throws IOException {
+        if (position < limit) {
+            return true;
+        }
+        limit = Math.max(0, in.read(buffer, 0, buffer.length));
+        position = 0;
+        return limit > 0;
     }
 
     private int indexOfNewline(int from, int to) {
