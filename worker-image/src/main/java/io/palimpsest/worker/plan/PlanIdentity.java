@@ -36,10 +36,15 @@ public final class PlanIdentity {
 
     private static String wholeManifest(Storage output) throws IOException {
         try {
-            return DuplicateIdIndex.sha256(output.readAll(ShardManifest.KEY));
+            return of(output.readAll(ShardManifest.KEY));
         } catch (NoSuchFileException gone) {
             return null;
         }
+    }
+
+    /** The identity of the plan stored as {@code manifest}, for a reader that has its bytes already. */
+    public static String of(byte[] manifest) {
+        return DuplicateIdIndex.sha256(manifest);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.plan;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.config.InputNotReadyException;
@@ -31,9 +32,12 @@ import java.util.stream.Collectors;
  * committed so far, and this job would Succeed with a fraction of it: two chained stages started at once,
  * or a stage started after the one before it failed. The planner refuses it, naming that output and how
  * many of its shards are committed, as the operator holds a job whose input is an unfinished RewriteJob's
- * output ({@code InputInProgress}). Below and at the input the listing the planner makes anyway is read;
- * above it, one look per folder (one HEAD on S3; credentials that may not read above their prefix leave it
- * unchecked, with a warning).
+ * output ({@code InputInProgress}). A receipt that names another plan than the campaign's plan in force ({@link
+ * PlanIdentity}: left by a run of a plan that output held before it was emptied and planned again) is not one of its
+ * shards committed; the receipts are read for it (a GET each) only where such a one could change the answer: when
+ * they are as many as the shards, and when a job that Succeeded there is taken to be held by them. Below and at the
+ * input the listing the planner makes anyway is read; above it, one look per folder (one HEAD on S3; credentials that
+ * may not read above their prefix leave it unchecked, with a warning).
  *
  * <p>A campaign that has ended with shards that failed for good (its job Succeeded within {@code
  * spec.retry.maxFailedShards}) stays short of receipts for ever. Such an output is taken as it is when the
@@ -101,9 +105,9 @@ public final class UnfinishedInputs {
                 continue;
             }
             String prefix = key.substring(0, key.length() - ShardManifest.KEY.length());
-            long receipts = listedKeys.stream()
+            List<String> receipts = listedKeys.stream()
                     .filter(k -> k.startsWith(prefix + RECEIPTS) && k.endsWith(".json"))
-                    .count();
+                    .toList();
             check.campaign(storage, prefix, receipts);
         }
         if (storage instanceof FileStorage files) {
@@ -184,10 +188,66 @@ public final class UnfinishedInputs {
                 .orElse(null);
     }
 
-    private static long receipts(Storage storage, String prefix) throws IOException {
+    private static List<String> receipts(Storage storage, String prefix) throws IOException {
         return storage.list(prefix + RECEIPTS).stream()
-                .filter(o -> o.key().endsWith(".json"))
-                .count();
+                .map(StoredObject::key)
+                .filter(k -> k.endsWith(".json"))
+                .toList();
+    }
+
+    /**
+     * A campaign's receipts, counted by their keys and read (a GET each) only where one of another plan than the plan
+     * in force would change the answer: where the keys are as many as its shards (whole, or not), and where a job that
+     * Succeeded there is held by as many committed as it recorded. A receipt that names another plan (left by a run of
+     * a plan the output held before it was emptied and planned again, {@link PlanIdentity}) is not one of its shards
+     * committed; one of an earlier version names none and counts as before.
+     */
+    private static final class Receipts {
+        private final Storage storage;
+        private final List<String> keys;
+        private final String plan;
+        /** How many name another plan; null until they are read. */
+        private Long ofAnotherPlan;
+
+        Receipts(Storage storage, List<String> keys, String plan) {
+            this.storage = storage;
+            this.keys = keys;
+            this.plan = plan;
+        }
+
+        /** The shards committed under the plan in force, read. */
+        long committed() throws IOException {
+            if (ofAnotherPlan == null) {
+                long another = 0;
+                for (String key : keys) {
+                    JsonNode receipt = MARKER_JSON.readTree(storage.readAll(key));
+                    JsonNode recorded = receipt == null ? null : receipt.get("planSha256");
+                    if (PlanIdentity.another(
+                            recorded == null || !recorded.isTextual() ? null : recorded.asText(), plan)) {
+                        another++;
+                    }
+                }
+                ofAnotherPlan = another;
+            }
+            return keys.size() - ofAnotherPlan;
+        }
+
+        /** The shards committed, as far as they were read: by key where the receipts were not read. */
+        long counted() {
+            return keys.size() - (ofAnotherPlan == null ? 0 : ofAnotherPlan);
+        }
+
+        /** What the receipts of another plan are, when some were read; empty otherwise. */
+        String ofAnotherPlan() {
+            if (ofAnotherPlan == null || ofAnotherPlan == 0) {
+                return "";
+            }
+            boolean one = ofAnotherPlan == 1;
+            return " (" + ofAnotherPlan + " more " + (one ? "receipt there names" : "receipts there name")
+                    + " another plan than the one in force, " + plan + ": a run of a plan that output held before it"
+                    + " was emptied and planned again left " + (one ? "it, and it is" : "them, and they are")
+                    + " not counted)";
+        }
     }
 
     /** The look at each campaign the input holds or is inside of. */
@@ -210,31 +270,43 @@ public final class UnfinishedInputs {
          * Refuses the campaign at {@code prefix} of {@code storage} when fewer of its shards are committed than
          * planned, unless it is accepted as it is.
          */
-        void campaign(Storage storage, String prefix, long receipts) throws IOException {
+        void campaign(Storage storage, String prefix, List<String> receiptKeys) throws IOException {
             String manifestKey = prefix + ShardManifest.KEY;
-            long shards = new String(storage.readAll(manifestKey), StandardCharsets.UTF_8)
+            byte[] manifest = storage.readAll(manifestKey);
+            long shards = new String(manifest, StandardCharsets.UTF_8)
                     .lines()
                     .filter(l -> !l.isBlank())
                     .count();
-            if (receipts >= shards) {
+            Receipts receipts = new Receipts(storage, receiptKeys, PlanIdentity.of(manifest));
+            // only a receipt of another plan makes a campaign of this many receipts look whole: read them then
+            if (receiptKeys.size() >= shards && receipts.committed() >= shards) {
                 return;
             }
             String output = storage.describe(prefix);
-            String notWhole = "spec.input.uri " + inputUri + " holds the output " + output
-                    + " of a campaign that is not whole: " + receipts + " of " + Plural.of(shards, "shard")
-                    + " committed";
-            long missing = shards - receipts;
             String place = place(output);
-            if (named().contains(place)) {
+            boolean named = named().contains(place);
+            List<FinishedInputs.Campaign> succeeded =
+                    named ? List.of() : campaigns().getOrDefault(place, List.of());
+            String recipe = succeeded.isEmpty() ? null : recipeHash(storage, prefix);
+            for (FinishedInputs.Campaign c : succeeded) {
+                if (c.getCommitted() != null && holds(c, shards, receipts.counted(), recipe)) {
+                    receipts.committed(); // whether as many as that job committed are still of the plan in force
+                    break;
+                }
+            }
+            long committed = receipts.counted();
+            String notWhole = "spec.input.uri " + inputUri + " holds the output " + output
+                    + " of a campaign that is not whole: " + committed + " of " + Plural.of(shards, "shard")
+                    + " committed" + receipts.ofAnotherPlan();
+            long missing = shards - committed;
+            if (named) {
                 System.err.println("warning: " + notWhole + "; --finished-input names it as ended, so the other "
                         + Plural.of(missing, "shard") + " failed in that campaign and stay missing: this job reads"
                         + " the committed ones as they are, without the documents of those");
                 return;
             }
-            List<FinishedInputs.Campaign> succeeded = campaigns().getOrDefault(place, List.of());
-            String recipe = succeeded.isEmpty() ? null : recipeHash(storage, prefix);
             for (FinishedInputs.Campaign c : succeeded) {
-                if (holds(c, shards, receipts, recipe)) {
+                if (holds(c, shards, committed, recipe)) {
                     System.err.println("warning: " + notWhole + "; the job that wrote it (RewriteJob " + c.getJob()
                             + ") has Succeeded, so the other " + Plural.of(missing, "shard") + " failed in that job"
                             + " (within its spec.retry.maxFailedShards) and stay missing: this job reads the committed"

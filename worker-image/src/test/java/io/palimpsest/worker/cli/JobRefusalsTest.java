@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.manifests.JobManifests;
@@ -582,6 +583,52 @@ class JobRefusalsTest {
         assertEquals(ExitCodes.DONE, whole.exit(), whole.err());
     }
 
+    /**
+     * A receipt that names another plan than the campaign's plan in force (left by a run of the plan the output held
+     * before it was emptied and planned again) is not one of its shards committed: with it counted, the campaign
+     * looks whole while a shard of its plan is not, and the job reading it would take a fraction as all of it.
+     */
+    @Test
+    void aReceiptOfAnotherPlanDoesNotMakeACampaignWhole() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Path receipt = out.resolve("_palimpsest/receipts/shard-00001.json");
+        byte[] kept = Files.readAllBytes(receipt);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode stale = (ObjectNode) json.readTree(kept);
+        assertTrue(stale.path("planSha256").isTextual(), stale.toString());
+        stale.put("planSha256", "f".repeat(64));
+        Files.write(receipt, json.writeValueAsBytes(stale));
+
+        edit("include: [\"*.jsonl\"]", "include: [\"*.jsonl.zst\"]");
+        edit("uri: file://data/", "uri: " + out.toAbsolutePath().toUri());
+        Path second = tmp.resolve("second");
+        CliRun refused = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+        assertTrue(
+                refused.err()
+                        .contains("holds the output " + out.toAbsolutePath().toUri()
+                                + " of a campaign that is not whole: 1 of 2 shards committed (1 more receipt there"
+                                + " names another plan than the one in force"),
+                refused.err());
+        assertNoJavaNames(refused.err());
+        assertFalse(Files.exists(second.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // a folder inside it: the plan above is found, and its receipts read likewise
+        edit(
+                "uri: " + out.toAbsolutePath().toUri(),
+                "uri: " + out.resolve("wiki").toAbsolutePath().toUri());
+        CliRun inside = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.INVALID_JOB, inside.exit(), inside.err());
+        assertTrue(inside.err().contains("1 of 2 shards committed (1 more receipt"), inside.err());
+        assertFalse(Files.exists(second.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // the plan's own receipt: whole, and read
+        Files.write(receipt, kept);
+        CliRun whole = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.DONE, whole.exit(), whole.err());
+    }
+
     @Test
     void anEndedCampaignsCommittedShardsAreReadOnlyWhenAccepted() throws IOException {
         edit("compression: zstd", "compression: none");
@@ -750,6 +797,50 @@ class JobRefusalsTest {
                         .contains("1 of 2 shards committed; the job that wrote it (RewriteJob team-a/stage-1) has"
                                 + " Succeeded, so the other 1 shard failed in that job"),
                 same.err());
+        assertTrue(Files.exists(plan2), "planned");
+    }
+
+    /**
+     * A campaign that Succeeded with 1 of 2 shards committed is not the one its output holds when what is there is a
+     * receipt of another plan: counted by its key, it passed as the committed shard of that job.
+     */
+    @Test
+    void aSucceededJobsCampaignIsNotHeldByAReceiptOfAnotherPlan() throws IOException {
+        edit("compression: zstd", "compression: none");
+        Path claims = tmp.resolve("claims");
+        Path stage1 = claims.resolve("corpus/stage-1");
+        CliRun first = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", stage1.toString());
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Files.delete(stage1.resolve("_palimpsest/receipts/shard-00001.json"));
+        Path receipt0 = stage1.resolve("_palimpsest/receipts/shard-00000.json");
+        byte[] kept = Files.readAllBytes(receipt0);
+        ObjectMapper json = new ObjectMapper();
+        String recipeHash = json.readTree(Files.readString(stage1.resolve("_palimpsest/recipe.json")))
+                .get("recipeHash")
+                .asText();
+        ObjectNode stale = (ObjectNode) json.readTree(kept);
+        stale.put("planSha256", "f".repeat(64));
+        Files.write(receipt0, json.writeValueAsBytes(stale));
+        edit("uri: file://data/", "uri: pvc://corpus/stage-1/");
+        edit("uri: file://quickstart-out/", "uri: pvc://corpus/stage-2/");
+        String told = FinishedInputs.encode(
+                List.of(new FinishedInputs.Campaign("pvc://corpus/stage-1/", "team-a/stage-1", 2L, 1L, recipeHash)));
+        Path plan2 = claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl");
+
+        CliRun refused = planInPod(claims, told);
+        assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+        assertTrue(
+                refused.err()
+                        .contains("of a campaign that is not whole: 0 of 2 shards committed (1 more receipt there"
+                                + " names another plan than the one in force"),
+                refused.err());
+        assertTrue(refused.err().contains("it is not the campaign RewriteJob team-a/stage-1"), refused.err());
+        assertFalse(Files.exists(plan2), "nothing planned");
+
+        // the receipt of the plan in force: that job's campaign, read as it is
+        Files.write(receipt0, kept);
+        CliRun same = planInPod(claims, told);
+        assertEquals(ExitCodes.DONE, same.exit(), same.err());
         assertTrue(Files.exists(plan2), "planned");
     }
 
