@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.PlanIdentity;
+import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.storage.Storage;
@@ -22,7 +24,9 @@ import java.util.Map;
  * {@code documents.jsonl}) into an output of its own under
  * {@code retries/round-NNN/}. Readers of the output take the run, then each committed round in
  * order: a document is in force where it was last run. A round is taken once every shard of its plan
- * has a receipt; an unfinished round (and any after it, which cannot exist yet) is left out.
+ * has a receipt; an unfinished round (and any after it, which cannot exist yet) is left out. A round's receipt that
+ * names another plan than the round's plan in force ({@link PlanIdentity}) fails the read naming it, as a run's
+ * receipt does ({@link ReceiptTally}).
  */
 public final class RetryRounds {
 
@@ -93,15 +97,22 @@ public final class RetryRounds {
             if (!output.exists(manifestKey)) {
                 break;
             }
-            List<Shard> shards =
-                    new ShardManifest(json).read(output.readAll(manifestKey), output.describe(manifestKey));
+            byte[] manifest = output.readAll(manifestKey);
+            List<Shard> shards = new ShardManifest(json).read(manifest, output.describe(manifestKey));
+            String plan = PlanIdentity.of(manifest);
             List<Receipt> receipts = new ArrayList<>();
             for (Shard shard : shards) {
                 String receiptKey = prefix + new ShardLayout(shard.index(), Compression.NONE).receiptKey();
                 if (!output.exists(receiptKey)) {
                     return rounds;
                 }
-                receipts.add(json.readValue(output.readAll(receiptKey), Receipt.class));
+                Receipt receipt = json.readValue(output.readAll(receiptKey), Receipt.class);
+                if (PlanIdentity.another(receipt.planSha256(), plan)) {
+                    // another round plan's shard under this one's number: its counts and rejects are not this round's
+                    throw new PlanReplacedException(
+                            ShardCommitter.ofAnotherPlan(output.describe(receiptKey), receipt, plan));
+                }
+                receipts.add(receipt);
             }
             rounds.add(new Round(round, prefix, receipts, retried(output, inputKey, json)));
         }

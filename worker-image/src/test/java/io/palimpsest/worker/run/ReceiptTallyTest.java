@@ -229,6 +229,62 @@ class ReceiptTallyTest {
         assertEquals(List.of(earlier("sha256:e", 2, 10, 8, 1, 1)), tally.getEarlierRecipes());
     }
 
+    /**
+     * A retry round's receipt is its round plan's commit as a run's receipt is the run's: one naming another plan than
+     * the round's plan in force (a run of a round of a plan the output held before it was planned again) fails the
+     * tally naming it, where its counts were taken into the totals and the earlier recipes' parts; one naming the
+     * round's own plan counts.
+     */
+    @Test
+    void aRoundsReceiptOfAnotherPlanFailsTheTallyNamingIt() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        storage.put(ShardManifest.KEY, new ShardManifest(json).serialize(List.of(new Shard(0, List.of()))));
+        receipt(storage, "", 0, "sha256:f", counts(3, 2, Map.of("model_error", 1L), Map.of()), Map.of());
+        String round = RetryRounds.prefix(1);
+        storage.put(
+                RetryRounds.inputKey(1),
+                "{\"id\":\"d-1\",\"text\":\"t\",\"retriedFor\":[\"model_error\"]}\n".getBytes(StandardCharsets.UTF_8));
+        storage.put(round + ShardManifest.KEY, new ShardManifest(json).serialize(List.of(new Shard(0, List.of()))));
+        String roundPlan = PlanIdentity.inForce(new FileStorage(root.resolve(round)));
+        String key = round + new ShardLayout(0, Compression.NONE).receiptKey();
+        receipt(storage, round, 0, "sha256:f", counts(1, 1, Map.of(), Map.of()), Map.of());
+        namePlan(storage, key, roundPlan);
+
+        Tally tally = new ReceiptTally(json).sum(storage, "sha256:f");
+        assertEquals(List.of(3L, 3L, 0L), List.of(tally.getRead(), tally.getWritten(), tally.getRejected()));
+        assertEquals(1L, tally.getRetryRounds());
+
+        namePlan(storage, key, "0f".repeat(32));
+        PlanReplacedException failed =
+                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json).sum(storage, "sha256:f"));
+        assertTrue(
+                failed.getMessage()
+                        .startsWith(storage.describe(key) + " names plan " + "0f".repeat(32) + ", the plan in force is "
+                                + roundPlan),
+                failed.getMessage());
+    }
+
+    /** The receipt at {@code key} as written, recording {@code plan}. */
+    private void namePlan(FileStorage storage, String key, String plan) throws Exception {
+        Receipt r = json.readValue(storage.readAll(key), Receipt.class);
+        storage.put(
+                key,
+                json.writeValueAsBytes(new Receipt(
+                        r.shard(),
+                        r.attempt(),
+                        r.writer(),
+                        r.job(),
+                        r.jobUid(),
+                        r.recipeHash(),
+                        r.model(),
+                        r.counts(),
+                        r.outputs(),
+                        r.parts(),
+                        r.timings(),
+                        r.simulated(),
+                        plan)));
+    }
+
     /** Counts of {@code read} documents, {@code written} of them written and the rest rejected or skipped by reason. */
     private static ItemCounts counts(
             long read, long written, Map<String, Long> rejectedBy, Map<String, Long> skippedBy) {
