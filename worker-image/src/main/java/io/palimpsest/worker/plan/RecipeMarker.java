@@ -264,7 +264,10 @@ public final class RecipeMarker {
 
     /**
      * The marker's recipe hash and model, else the first committed receipt's (outputs planned before
-     * the marker); a marker written before it named the model takes the model from a receipt.
+     * the marker); a marker written before it named the model takes the model from a receipt. Only a
+     * receipt of the plan in force, or of an earlier version that names no plan, says how the output is
+     * made: one naming another plan (or any plan, where none is in force) was left by a run of a plan the
+     * output held before it was emptied and planned again, and is passed over.
      */
     public Optional<Recorded> recorded(Storage output) throws IOException {
         Recorded marker = null;
@@ -275,8 +278,21 @@ public final class RecipeMarker {
                 return Optional.of(marker);
             }
         }
+        String plan = null;
+        boolean planRead = false;
         for (StoredObject receipt : output.list(RECEIPTS)) {
-            Recorded fromReceipt = read(output.readAll(receipt.key()));
+            JsonNode node = json.readTree(new String(output.readAll(receipt.key()), StandardCharsets.UTF_8));
+            String recordedPlan = text(node, "planSha256");
+            if (recordedPlan != null) {
+                if (!planRead) {
+                    plan = PlanIdentity.inForce(output);
+                    planRead = true;
+                }
+                if (!recordedPlan.equals(plan)) {
+                    continue;
+                }
+            }
+            Recorded fromReceipt = recordedIn(node);
             if (fromReceipt.recipeHash() != null || fromReceipt.model() != null) {
                 return Optional.of(
                         marker == null
