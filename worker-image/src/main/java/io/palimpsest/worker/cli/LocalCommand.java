@@ -24,6 +24,7 @@ import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -267,7 +268,7 @@ final class LocalCommand implements Callable<Integer> {
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start, said);
             LocalSummary.print(
                     reports,
-                    new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash()),
+                    new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(runtime.output(), runtime.job.getRecipeHash()),
                     progress,
                     runtime.openedClient() == null
                             ? null

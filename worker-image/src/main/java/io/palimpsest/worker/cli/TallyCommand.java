@@ -6,6 +6,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
+import io.palimpsest.worker.storage.ManyReads;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +61,8 @@ final class TallyCommand implements Callable<Integer> {
                         + ShardManifest.KEY + "): nothing was planned or run there, so there is nothing to tally;"
                         + " if the job was run with local --out, pass the same --out");
             }
-            Tally tally = new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash());
+            Tally tally =
+                    new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(runtime.output(), runtime.job.getRecipeHash());
             String line = json.writeValueAsString(tally);
             System.out.println(line);
             List<String> earlier = EarlierRecipes.lines(tally);

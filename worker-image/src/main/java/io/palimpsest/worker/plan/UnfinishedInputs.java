@@ -7,6 +7,7 @@ import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
+import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageUri;
 import io.palimpsest.worker.storage.StoreRefusedException;
@@ -218,16 +219,16 @@ public final class UnfinishedInputs {
         /** The shards committed under the plan in force, read. */
         long committed() throws IOException {
             if (ofAnotherPlan == null) {
-                long another = 0;
-                for (String key : keys) {
-                    JsonNode receipt = MARKER_JSON.readTree(storage.readAll(key));
+                long[] another = {0};
+                ManyReads.inOrder(storage, keys, ManyReads.IN_FLIGHT, (key, bytes) -> {
+                    JsonNode receipt = MARKER_JSON.readTree(bytes);
                     JsonNode recorded = receipt == null ? null : receipt.get("planSha256");
                     if (PlanIdentity.another(
                             recorded == null || !recorded.isTextual() ? null : recorded.asText(), plan)) {
-                        another++;
+                        another[0]++;
                     }
-                }
-                ofAnotherPlan = another;
+                });
+                ofAnotherPlan = another[0];
             }
             return keys.size() - ofAnotherPlan;
         }

@@ -6,6 +6,7 @@ import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.RecipeMarker;
+import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
@@ -30,9 +31,12 @@ public final class ReceiptTally {
     static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
 
     private final ObjectMapper json;
+    private final int inFlight;
 
-    public ReceiptTally(ObjectMapper json) {
+    /** @param inFlight receipts read at once ({@link ManyReads}; 1 reads them one after another) */
+    public ReceiptTally(ObjectMapper json, int inFlight) {
         this.json = json;
+        this.inFlight = inFlight;
     }
 
     /** @param recipeHash the job's: receipts naming another are counted, and split out as earlier recipes' */
@@ -43,20 +47,20 @@ public final class ReceiptTally {
         ItemCounts total = new ItemCounts();
         EarlierRecipeParts earlier = new EarlierRecipeParts(json, recipeHash);
         String plan = PlanIdentity.inForce(output);
-        for (StoredObject object : output.list(RECEIPTS_PREFIX)) {
-            if (!object.key().endsWith(".json")) {
-                continue;
-            }
-            Receipt receipt = json.readValue(output.readAll(object.key()), Receipt.class);
+        List<String> keys = output.list(RECEIPTS_PREFIX).stream()
+                .map(StoredObject::key)
+                .filter(key -> key.endsWith(".json"))
+                .toList();
+        ManyReads.inOrder(output, keys, inFlight, (key, bytes) -> {
+            Receipt receipt = json.readValue(bytes, Receipt.class);
             if (PlanIdentity.another(receipt.planSha256(), plan)) {
                 // another plan's shard under this plan's number: its counts are not this plan's
-                throw new PlanReplacedException(
-                        ShardCommitter.ofAnotherPlan(output.describe(object.key()), receipt, plan));
+                throw new PlanReplacedException(ShardCommitter.ofAnotherPlan(output.describe(key), receipt, plan));
             }
             tally.setReceipts(tally.getReceipts() + 1);
             total.add(receipt.counts());
             earlier.run(receipt);
-        }
+        });
         long rounds = 0;
         List<RetryRounds.Round> committed = RetryRounds.committed(output, json);
         for (RetryRounds.Round round : committed) {

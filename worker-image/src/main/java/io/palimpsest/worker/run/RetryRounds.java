@@ -8,7 +8,9 @@ import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The retry rounds of an output ({@code palimpsest retry-rejects}): round {@code N} ran the documents
@@ -100,20 +104,26 @@ public final class RetryRounds {
             byte[] manifest = output.readAll(manifestKey);
             List<Shard> shards = new ShardManifest(json).read(manifest, output.describe(manifestKey));
             String plan = PlanIdentity.of(manifest);
-            List<Receipt> receipts = new ArrayList<>();
+            List<String> receiptKeys = new ArrayList<>();
             for (Shard shard : shards) {
-                String receiptKey = prefix + new ShardLayout(shard.index(), Compression.NONE).receiptKey();
-                if (!output.exists(receiptKey)) {
-                    return rounds;
-                }
-                Receipt receipt = json.readValue(output.readAll(receiptKey), Receipt.class);
+                receiptKeys.add(prefix + new ShardLayout(shard.index(), Compression.NONE).receiptKey());
+            }
+            Set<String> committed = output.list(prefix + ReceiptTally.RECEIPTS_PREFIX).stream()
+                    .map(StoredObject::key)
+                    .collect(Collectors.toSet());
+            if (!committed.containsAll(receiptKeys)) {
+                return rounds;
+            }
+            List<Receipt> receipts = new ArrayList<>();
+            ManyReads.inOrder(output, receiptKeys, ManyReads.IN_FLIGHT, (receiptKey, bytes) -> {
+                Receipt receipt = json.readValue(bytes, Receipt.class);
                 if (PlanIdentity.another(receipt.planSha256(), plan)) {
                     // another round plan's shard under this one's number: its counts and rejects are not this round's
                     throw new PlanReplacedException(
                             ShardCommitter.ofAnotherPlan(output.describe(receiptKey), receipt, plan));
                 }
                 receipts.add(receipt);
-            }
+            });
             rounds.add(new Round(round, prefix, receipts, retried(output, inputKey, json)));
         }
         return rounds;

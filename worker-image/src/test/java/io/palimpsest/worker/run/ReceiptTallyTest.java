@@ -14,6 +14,7 @@ import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.ManyReads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,7 +72,7 @@ class ReceiptTallyTest {
         Receipt ofThisPlan = withPlan(storage, 0, plan);
         storage.put(new ShardLayout(1, Compression.NONE).receiptKey(), json.writeValueAsBytes(ofThisPlan));
 
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:c");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:c");
         assertEquals(2, tally.getReceipts());
         assertEquals(20, tally.getRead());
 
@@ -79,7 +80,8 @@ class ReceiptTallyTest {
         String key = new ShardLayout(1, Compression.NONE).receiptKey();
         storage.put(key, json.writeValueAsBytes(ofAnotherPlan));
         PlanReplacedException failed =
-                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json).sum(storage, "sha256:c"));
+                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json, ManyReads.IN_FLIGHT)
+                        .sum(storage, "sha256:c"));
         assertTrue(
                 failed.getMessage()
                         .startsWith(storage.describe(key) + " names plan " + "0f".repeat(32) + ", the plan in force is "
@@ -121,7 +123,7 @@ class ReceiptTallyTest {
         receipt(storage, 9, "sha256:b", 30, 29, 1, 0);
         storage.put("_palimpsest/receipts/notes.txt", "not a receipt".getBytes());
 
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:c");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:c");
 
         assertEquals(5, tally.getReceipts());
         assertEquals(1200, tally.getRead());
@@ -149,7 +151,7 @@ class ReceiptTallyTest {
     void anOutputOfOneRecipeHasNoEarlierPart() throws Exception {
         FileStorage storage = new FileStorage(root);
         receipt(storage, 0, "sha256:a", 100, 90, 6, 4);
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:a");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:a");
         assertEquals(1, tally.getReceipts());
         assertNull(tally.getEarlierRecipes());
         assertEquals(List.of(), EarlierRecipes.lines(tally));
@@ -217,7 +219,7 @@ class ReceiptTallyTest {
                 counts(3, 1, Map.of("truncation", 1L), Map.of("program_drop_doc", 1L)),
                 Map.of());
 
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:f");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:f");
 
         assertEquals(
                 List.of(15L, 12L, 1L, 2L),
@@ -250,13 +252,14 @@ class ReceiptTallyTest {
         receipt(storage, round, 0, "sha256:f", counts(1, 1, Map.of(), Map.of()), Map.of());
         namePlan(storage, key, roundPlan);
 
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:f");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:f");
         assertEquals(List.of(3L, 3L, 0L), List.of(tally.getRead(), tally.getWritten(), tally.getRejected()));
         assertEquals(1L, tally.getRetryRounds());
 
         namePlan(storage, key, "0f".repeat(32));
         PlanReplacedException failed =
-                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json).sum(storage, "sha256:f"));
+                assertThrows(PlanReplacedException.class, () -> new ReceiptTally(json, ManyReads.IN_FLIGHT)
+                        .sum(storage, "sha256:f"));
         assertTrue(
                 failed.getMessage()
                         .startsWith(storage.describe(key) + " names plan " + "0f".repeat(32) + ", the plan in force is "
@@ -328,7 +331,7 @@ class ReceiptTallyTest {
 
     @Test
     void anEmptyOutputTalliesToZero() throws Exception {
-        Tally tally = new ReceiptTally(json).sum(new FileStorage(root), "sha256:a");
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(new FileStorage(root), "sha256:a");
         assertEquals(0, tally.getReceipts());
         assertNull(tally.getEarlierRecipes());
     }

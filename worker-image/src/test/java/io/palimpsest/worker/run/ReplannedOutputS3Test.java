@@ -21,6 +21,7 @@ import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
+import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
@@ -105,7 +106,7 @@ class ReplannedOutputS3Test {
             assertEquals(30, report.summary().getRead(), "the new plan's shard 0: a.jsonl");
             Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
             assertEquals(second, receipt.planSha256());
-            Tally tally = new ReceiptTally(json).sum(output, null);
+            Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(output, null);
             assertEquals(30, tally.getRead());
             assertEquals(30, tally.getWritten());
         }
