@@ -31,7 +31,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.ready",
         type = AdditionalPrinterColumn.Type.STRING,
         getDescription =
-                "Replicas that answer /health of those the autoscaler asks for (1/4), as a Deployment's READY.")
+                "Replicas that answer /health of those the autoscaler asks for (1/4), as a Deployment's READY; an"
+                        + " external endpoint: reachable, unreachable or unchecked, from the operator's health check.")
 @AdditionalPrinterColumn(
         name = "Waiting",
         jsonPath = ".status.queue.waiting",

@@ -26,8 +26,9 @@ public class RewriterModelStatus {
     private Integer desiredReplicas;
 
     @JsonPropertyDescription(
-            "readyReplicas of desiredReplicas as kubectl shows a Deployment's READY (\"1/4\"), for the Ready column;"
-                    + " unset while neither is (an external endpoint).")
+            "For the Ready column: readyReplicas of desiredReplicas as kubectl shows a Deployment's READY (\"1/4\";"
+                    + " 0/0 before any replica is asked for); for an external endpoint, which has no replicas, what"
+                    + " the operator's last health check found: reachable, unreachable, or unchecked before the first.")
     private String ready;
 
     @JsonPropertyDescription("Base URL workers call (the Service, or the external endpoint).")

@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
 /**
  * RewriteJob metrics on /q/metrics, tagged by namespace and rewritejob (not job: Prometheus sets that to the scrape job), read from the status the
  * reconciler last wrote (so they say what {@code kubectl get rwj} says):
- * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
+ * palimpsest_job_shards{state} (total, succeeded, failed, running, pending, and unconfirmed: of succeeded, committed
+ * as their worker was stopped, whose index runs once more), palimpsest_job_documents{outcome} (read, written, rejected,
  * skipped committed; in_progress not yet), palimpsest_job_rejected{reason} and palimpsest_job_skipped{reason} (the
  * status's maps: 32 names and '(other)' at most), palimpsest_job_tokens{kind} (prompt, completion,
  * committed: never goes down within a job), palimpsest_job_tokens_in_progress{kind} (a level),
@@ -118,12 +119,14 @@ public class JobMetrics {
         Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "rewritejob", id.getName());
         PerJob j = new PerJob(model);
         List<Meter> meters = new ArrayList<>();
-        for (String state : List.of("total", "succeeded", "failed", "running", "pending")) {
+        // unconfirmed is a part of succeeded, not a state beside it: a sum over every state counts it twice
+        for (String state : List.of("total", "succeeded", "failed", "running", "pending", "unconfirmed")) {
             meters.add(gauge(
                     j,
                     "palimpsest.job.shards",
                     tags.and("state", state),
-                    "Shards of the RewriteJob by state",
+                    "Shards of the RewriteJob by state; unconfirmed: of succeeded, committed as their worker was "
+                            + "stopped, whose index runs once more",
                     s -> s.getShards() == null
                             ? 0
                             : switch (state) {
@@ -131,6 +134,7 @@ public class JobMetrics {
                                 case "succeeded" -> s.getShards().getSucceeded();
                                 case "failed" -> s.getShards().getFailed();
                                 case "running" -> s.getShards().getRunning();
+                                case "unconfirmed" -> s.getShards().getUnconfirmed();
                                 default -> s.getShards().getPending();
                             }));
         }

@@ -311,7 +311,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             next = refusedByApiServer(model, context, previous, ModelReason.RejectedByApiServer, r.getMessage());
         }
         next.setBoundJobs(ModelBoundJobs.of(context.getSecondaryResources(RewriteJob.class)));
-        next.setReady(ModelReadyColumn.of(next));
+        next.setReady(
+                model.getSpec() != null && model.getSpec().getEndpoint() != null
+                        ? ModelReadyColumn.external(observations.health(id).orElse(null))
+                        : ModelReadyColumn.deployed(next));
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
         forbidden |= !writeStatus(model, next, context, id);
@@ -778,10 +781,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus next = new RewriterModelStatus();
         next.setPhase(phase);
         next.setObservedGeneration(model.getMetadata().getGeneration());
-        // Counts as observed; none recorded yet and nothing observed stays unset.
+        // Counts as observed; none recorded yet and nothing observed stays unset. The replicas asked for are the
+        // Deployment's: a refusal after it was made (its Service, its claim) may come before any decision was
+        // recorded, and its replicas serve meanwhile (1/0 would say none was asked for).
         next.setReplicas(previous.getReplicas() == null && replicas == 0 ? null : Integer.valueOf(replicas));
         next.setReadyReplicas(previous.getReadyReplicas() == null && ready == 0 ? null : Integer.valueOf(ready));
-        next.setDesiredReplicas(previous.getDesiredReplicas());
+        next.setDesiredReplicas(
+                observed.map(d -> d.getSpec() == null ? null : d.getSpec().getReplicas())
+                        .orElse(previous.getDesiredReplicas()));
         next.setEndpoint(previous.getEndpoint());
         next.setQueue(previous.getQueue());
         next.setLastScaleTime(previous.getLastScaleTime());

@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * What every end-to-end scenario needs: the simulated cluster on the operator's API server with
@@ -54,6 +55,8 @@ final class Scenario implements AutoCloseable {
     final ModelSimProgram models;
     final PalimpsestWorkerProgram workers;
     final Path work;
+    /** What a worker container runs: the worker program, or what a test put around it ({@link #aroundWorkers}). */
+    private volatile ContainerProgram workerContainers;
 
     Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica)
             throws IOException {
@@ -73,7 +76,6 @@ final class Scenario implements AutoCloseable {
         this.work = Files.createTempDirectory("scenario");
         // in-process workers read the test JVM's environment, not their pod's: they cannot send the model's key
         this.models = new ModelSimProgram(replica, mode != PalimpsestWorkerProgram.Mode.IN_PROCESS);
-        PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
         SimulatedCluster.Builder builder = SimulatedCluster.builder().timeScale(TIME_SCALE);
         options.accept(builder); // may set another time scale
         this.cluster = builder.client(apiServer)
@@ -81,7 +83,7 @@ final class Scenario implements AutoCloseable {
                 .programs(p -> p.add(
                                 "palimpsest worker",
                                 ProgramCatalog.imageContains("palimpsest/worker"),
-                                l -> holder[0].start(l))
+                                l -> workerContainers.start(l))
                         .add(
                                 "weights download",
                                 l -> List.of("hf", "aws").contains(l.commandName()),
@@ -93,8 +95,16 @@ final class Scenario implements AutoCloseable {
                 mode,
                 cluster.services()::rewriteHosts,
                 work.resolve("cluster").resolve("volumes"));
-        holder[0] = workers;
+        this.workerContainers = workers;
         this.client = cluster.client();
+    }
+
+    /**
+     * Worker containers run {@code around} from now on, handed the worker program (a test that ends some of them
+     * otherwise than the worker would, say killed after it committed); {@code null} puts the worker program back.
+     */
+    void aroundWorkers(UnaryOperator<ContainerProgram> around) {
+        this.workerContainers = around == null ? workers : around.apply(workers);
     }
 
     /** A second RewriteJob reconciler wired with the application's beans, as another operator instance has it. */

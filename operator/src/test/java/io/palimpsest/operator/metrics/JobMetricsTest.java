@@ -109,7 +109,7 @@ class JobMetricsTest {
                         .size(),
                 "a deleted job's series are dropped");
         assertEquals(
-                5,
+                6,
                 registry.find("palimpsest.job.shards")
                         .tags("rewritejob", "b")
                         .meters()
@@ -127,6 +127,35 @@ class JobMetricsTest {
                         .tags("rewritejob", "b")
                         .meters()
                         .size());
+    }
+
+    /**
+     * status.shards.unconfirmed (of succeeded, the shards committed after their worker's SIGTERM whose index runs once
+     * more) is exported beside the other counts, 0 when the status has none: it tells a suspended job whose
+     * succeeded shards still need a worker pod from one that is done with them.
+     */
+    @Test
+    void unconfirmedShardsAreExportedBesideTheOtherShardCounts() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        JobMetrics metrics = new JobMetrics(registry, Clock.fixed(NOW, ZoneOffset.UTC));
+        RewriteJobStatus s = new RewriteJobStatus();
+        s.setPhase(JobPhase.Suspended);
+        s.setShards(new RewriteJobStatus.ShardCounts(12, 4, 0, 0, 8, 1));
+        ResourceID a = new ResourceID("a", "ns");
+        metrics.observed(a, s);
+        assertEquals(1, shards(registry, "unconfirmed"));
+        assertEquals(4, shards(registry, "succeeded"), "unconfirmed is a part of succeeded, not beside it");
+
+        s.setShards(new RewriteJobStatus.ShardCounts(12, 4, 0, 1, 7));
+        metrics.observed(a, s);
+        assertEquals(0, shards(registry, "unconfirmed"), "its index ran again: the series follows the status");
+    }
+
+    private static double shards(SimpleMeterRegistry registry, String state) {
+        return registry.get("palimpsest.job.shards")
+                .tags("rewritejob", "a", "state", state)
+                .gauge()
+                .value();
     }
 
     @Test

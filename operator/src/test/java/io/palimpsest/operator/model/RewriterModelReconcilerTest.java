@@ -497,6 +497,38 @@ class RewriterModelReconcilerTest {
     }
 
     /**
+     * A Service refused (422) after the model's Deployment was made: the refusal keeps the replica counts as
+     * observed, and the replicas asked for are the Deployment's, so the Ready column reads 1/1 once its replica is
+     * ready, not 1/0 as if none had been asked for (no decision of the autoscaler was recorded before the refusal).
+     */
+    @Test
+    void aServiceRefusedAfterTheDeploymentWasMadeShowsTheReplicasTheDeploymentAsksFor() {
+        String invalid =
+                "Service \"svc-refused-vllm\" is invalid: metadata.annotations: Invalid value: \"x\": denied by"
+                        + " the cluster's policy";
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            api.inject(
+                    r -> r.namespace() != null
+                            && (r.is("create", "services") || r.is("update", "services") || r.is("patch", "services")),
+                    10_000,
+                    FaultyApiServer.status(422, invalid));
+            client.resource(Models.onPvc("svc-refused", 1, 1)).create();
+
+            awaitDeploymentReplicas("svc-refused-vllm", 1);
+            awaitModel("svc-refused", m -> ModelReason.RejectedByApiServer.name()
+                    .equals(ConditionAggregator.find(m.getStatus().getConditions(), Conditions.DEGRADED)
+                            .getReason()));
+            deploymentStatus("svc-refused-vllm", 1, 1, 1);
+
+            RewriterModel serving = awaitModel(
+                    "svc-refused", m -> Integer.valueOf(1).equals(m.getStatus().getReadyReplicas()));
+            assertEquals(ModelPhase.Degraded, serving.getStatus().getPhase(), "the refusal stands");
+            assertEquals(1, serving.getStatus().getDesiredReplicas(), "the replicas its Deployment asks for");
+            assertEquals("1/1", serving.getStatus().getReady());
+        }
+    }
+
+    /**
      * A toleration the API server would refuse in the replicas' pods is refused before anything is made:
      * the model is Failed InvalidSpec on the field, as {@code palimpsest lint} refuses it (ModelSpecRules).
      */
@@ -894,6 +926,7 @@ class RewriterModelReconcilerTest {
             RewriterModel ready = awaitModel(
                     "external-a", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Ready);
             assertEquals(sim.baseUrl(), ready.getStatus().getEndpoint());
+            assertEquals("reachable", ready.getStatus().getReady(), "the Ready column: what the health check found");
             // No replicas here: no replica or queue series (a 0 would read as a model at zero).
             assertNotNull(registry.find("palimpsest.model.phase")
                     .tags("model", "external-a", "phase", "Ready")
@@ -905,7 +938,9 @@ class RewriterModelReconcilerTest {
                 assertNull(registry.find(operated).tag("model", "external-a").meter(), operated);
             }
             sim.pause();
-            awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
+            RewriterModel unhealthy =
+                    awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
+            assertEquals("unreachable", unhealthy.getStatus().getReady());
             sim.resume();
             awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Ready);
         }

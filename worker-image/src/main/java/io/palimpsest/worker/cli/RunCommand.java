@@ -129,10 +129,7 @@ final class RunCommand implements Callable<Integer> {
                 : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
         AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath(), shardIndex, attemptNumber, json);
         if (cap.refusal() != null) {
-            String refusal = json.writeValueAsString(cap.refusal());
-            System.out.println(refusal);
-            pod.report(refusal);
-            return ExitCodes.ATTEMPTS_EXHAUSTED;
+            return closed(cap.refusal(), shardIndex, cap.attempt(), json);
         }
         attemptNumber = cap.attempt();
         var loaded = pod.load(out);
@@ -207,6 +204,45 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             sigterm.done();
         }
+    }
+
+    /**
+     * A shard the attempt ledger closed does not run, yet it may be committed: a worker killed (SIGKILL: out of memory,
+     * a node lost) after it wrote the shard's receipt and before its summary leaves a failed pod that says nothing of
+     * the commit, which the ledger charges, and when that was the shard's last attempt this pod is its index's next.
+     * It looks for the receipt as every attempt does first and reports the shard committed (exit 0: the index
+     * completes), where a refusal would fail the index of a committed shard. With no receipt, or when it cannot look
+     * (the job not loadable, the store down for longer than {@code --max-outage}, as any attempt waits for it: said
+     * on stderr), it refuses as before: exit 43, nothing sent to the model (no client is opened), nothing written.
+     */
+    private int closed(ShardSummary refusal, int shardIndex, int attempt, ObjectMapper json) throws IOException {
+        ShardRunner.Report report = null;
+        try {
+            var loaded = pod.load(out);
+            try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json).storeOutage(maxOutage)) {
+                report = runShard(
+                        runtime,
+                        shardIndex,
+                        attempt,
+                        null,
+                        runtime.checkpointEvery(),
+                        runtime.requestTimeout(),
+                        maxOutage,
+                        new RunProgress(),
+                        runner -> runner.onlyIfCommitted(refusal),
+                        () -> false);
+            }
+        } catch (Exception e) {
+            System.err.println("palimpsest run: shard " + shardIndex + " has used its attempts and its receipt could"
+                    + " not be looked for (" + e.getMessage() + "): refused as not committed");
+        }
+        if (report == null || report.summary().getOutcome() != ShardSummary.Outcome.alreadyCommitted) {
+            report = new ShardRunner.Report(refusal, ExitCodes.ATTEMPTS_EXHAUSTED);
+        }
+        String summary = json.writeValueAsString(report.summary());
+        System.out.println(summary);
+        pod.report(fitted(report.summary(), summary, json));
+        return report.exitCode();
     }
 
     /**

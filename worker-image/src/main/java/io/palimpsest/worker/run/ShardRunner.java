@@ -87,6 +87,8 @@ public final class ShardRunner {
     private volatile int outageExits;
     /** The plan this attempt runs under (null: not compared), for the reports of its failures. */
     private volatile String planSha256;
+    /** Set by {@link #onlyIfCommitted}: what the run ends with when the shard has no receipt. */
+    private volatile ShardSummary notRun;
 
     public ShardRunner(
             Storage input,
@@ -178,6 +180,16 @@ public final class ShardRunner {
         return signal == null ? "stopped by a signal" : "stopped on " + signal;
     }
 
+    /**
+     * The shard may not run (its attempts are spent as the operator counts them): {@link #run} still looks for its
+     * receipt first and reports a shard committed before as it reports any (exit 0), and otherwise ends at once with
+     * {@code refusal} and exit 43, nothing read, nothing sent to the model, nothing written.
+     */
+    public ShardRunner onlyIfCommitted(ShardSummary refusal) {
+        this.notRun = refusal;
+        return this;
+    }
+
     /** {@link #run(Shard, String)} comparing no plan: for callers that read none. */
     public Report run(Shard shard) {
         return run(shard, null);
@@ -226,6 +238,9 @@ public final class ShardRunner {
                         ShardReason.RECEIPT_EXISTS,
                         "shard was committed before; nothing to do",
                         ExitCodes.DONE);
+            }
+            if (notRun != null) {
+                return new Report(notRun, ExitCodes.ATTEMPTS_EXHAUSTED);
             }
             PlanIdentity.confirm(output, planSha256, layout.shardName(), "resuming its checkpoint parts");
             String madeOtherwise =
