@@ -366,6 +366,19 @@ class RecipeCheckTest {
                         """, null));
     }
 
+    /** Program mode keeps the page's own line breaks between chunks; a joinWith would have nothing to do. */
+    @Test
+    void joinWithInProgramModeIsRefusedOnItsField() {
+        assertEquals(
+                List.of("spec.recipe.chunking.joinWith: program mode joins its edited chunks as the page had them"
+                        + " (line ends and blank lines between them kept); joinWith joins rewritten text: remove it"),
+                problems("""
+                        mode: program
+                        chunking: {mode: segments, maxTokens: 400, joinWith: "\\n"}
+                        prompts: [{name: p, user: "{{ numbered }}"}]
+                        """, null));
+    }
+
     @Test
     void aNegativeLengthRatioLengthOrShareIsRefusedOnItsField() {
         assertEquals(
