@@ -179,6 +179,50 @@ class RecipeEngineTest {
         assertFalse(out.skipped());
     }
 
+    /**
+     * Asked for a list of five pairs, a model may answer one pair as a bare object: a list of one, as
+     * short as a list of one would be. Anything else that is no list of objects stays parse_error.
+     */
+    @Test
+    void aStageAnsweringOnePairAsABareObjectGivesOneCombination() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: pairs
+                    user: "Return a JSON list of five pairs for <document>{{ text }}</document>"
+                    parse: json
+                matrix: {fromStage: pairs, limit: 5}
+                prompts:
+                  - name: maga
+                    user: "As {{ params.genre }} for {{ params.audience }}: <document>{{ text }}</document>"
+                """);
+        String[] pairs = {"```json\n{\"genre\": \"tale\", \"audience\": \"kids\"}\n```"};
+        FakeModel model = new FakeModel(r -> FakeModel.lastUser(r).startsWith("Return")
+                ? FakeModel.stop(pairs[0])
+                : FakeModel.stop(
+                        "A version of the text for " + FakeModel.lastUser(r).substring(3, 7)));
+        SourceDocument doc = new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of());
+        DocumentOutcome out = run(recipe, model, doc);
+        assertEquals(List.of(), out.rejects());
+        assertEquals(
+                List.of("d3#p0"), out.outputs().stream().map(OutputRecord::id).toList());
+        assertEquals(
+                Map.of("genre", "tale", "audience", "kids"),
+                out.outputs().get(0).provenance().params());
+        assertEquals(2, out.usage().calls(), "the stage, then one rewrite");
+
+        for (String notPairs : List.of(
+                "{}",
+                "{\"pair\": {\"genre\": \"tale\", \"audience\": \"kids\"}}",
+                "{\"pairs\": []}",
+                "5",
+                "[\"tale\"]")) {
+            pairs[0] = notPairs;
+            DocumentOutcome refused = run(recipe, model, doc);
+            assertEquals(List.of(), refused.outputs(), notPairs);
+            assertEquals(ItemReason.PARSE_ERROR, refused.rejects().get(0).reason(), notPairs);
+        }
+    }
+
     @Test
     void withoutAMatrixAnOutputKeepsTheDocumentId() {
         Recipe recipe = RecipeYaml.parse("""
