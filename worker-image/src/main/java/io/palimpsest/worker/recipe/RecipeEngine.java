@@ -121,7 +121,7 @@ public final class RecipeEngine {
                 RejectRecord r = new RejectRecord(
                         ItemReason.PARSE_ERROR,
                         "matrix.fromStage " + recipe.getMatrix().getFromStage()
-                                + " did not give a list of parameter objects",
+                                + " did not give a list of parameter objects, or one such object",
                         null,
                         null,
                         docProvenance(doc, null));

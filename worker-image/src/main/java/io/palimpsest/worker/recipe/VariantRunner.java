@@ -12,6 +12,7 @@ import io.palimpsest.worker.recipe.chunk.ChunkPacker;
 import io.palimpsest.worker.recipe.chunk.ChunkPlan;
 import io.palimpsest.worker.recipe.parse.ReplyParser;
 import io.palimpsest.worker.recipe.post.PostResult;
+import io.palimpsest.worker.recipe.program.EditCall;
 import io.palimpsest.worker.recipe.program.EditProgram;
 import io.palimpsest.worker.recipe.program.EditProgramParser;
 import io.palimpsest.worker.recipe.program.NumberedLines;
@@ -280,6 +281,11 @@ final class VariantRunner {
      * ProX: the reply is an edit program for this chunk, never text to keep. A reply that fails
      * post-processing or was cut at the token cap (calls may be missing) is rejected, not applied;
      * the validators judge what applying the program gave.
+     *
+     * <p>The program edits the chunk with what follows it in the page ({@link Chunk#after}: line breaks,
+     * blank lines), whose lines it was not shown and cannot remove: the edited chunks, put end to end,
+     * are the page as a program of the whole page would have left it, byte for byte where nothing was
+     * removed. A removed line takes its own line end with it.
      */
     private CompletionStage<ChunkResult> program(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
         PostResult cleaned = plan.cleaner.clean(reply.text());
@@ -301,18 +307,28 @@ final class VariantRunner {
         facts.put("program_calls", program.calls().size());
         facts.put("program_malformed", program.malformed());
         int maxMalformed = settings.getMaxMalformed() == null ? 2 : settings.getMaxMalformed();
-        String result;
+        String edited;
         if (program.malformed() >= maxMalformed) {
             facts.put("program_fallback", true);
-            result = c.text();
+            edited = c.text() + c.after();
         } else if (program.drops()) {
             return VariantRunner.<ChunkResult>done(new ChunkResult.DropDocument(c));
         } else {
-            ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
+            ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text() + c.after(), program);
             facts.put("removed_lines", applied.removedLines());
             facts.put("normalizations", applied.normalizations());
-            result = applied.text();
+            edited = applied.text();
+            // A line longer than a chunk goes on in the next chunk: removing its part here removes no line end.
+            String lineEnd = c.text().contains("\r\n") ? "\r\n" : "\n";
+            int lines = NumberedLines.lines(c.text()).size();
+            if (!edited.isEmpty() && !c.last() && !c.after().contains("\n") && removes(program, lines)) {
+                edited += lineEnd; // the line before the removed part ends where it did
+            }
+            if (!edited.isEmpty() && c.index() > 0 && !c.before().contains("\n") && removes(program, 1)) {
+                edited = lineEnd + edited; // the part of the line in the chunk before ends where it did
+            }
         }
+        String result = edited;
         if (BlankText.isBlank(result)) {
             // The program removed the whole chunk: nothing to judge; the document's word threshold decides.
             return VariantRunner.<ChunkResult>done(new ChunkResult.Ok(c, result, facts));
@@ -330,6 +346,12 @@ final class VariantRunner {
             }
             return new ChunkResult.Ok(c, result, facts);
         });
+    }
+
+    /** Whether the program removes line {@code line} (from 1, as shown to the model). */
+    private static boolean removes(EditProgram program, int line) {
+        return program.calls().stream()
+                .anyMatch(call -> call instanceof EditCall.RemoveLines r && r.first() <= line && r.last() >= line);
     }
 
     private UnitOutcome assemble(
@@ -369,20 +391,26 @@ final class VariantRunner {
             return new UnitOutcome(List.of(), rejects);
         }
         Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
-        String join = chunking.getJoinWith() == null ? "\n" : chunking.getJoinWith();
+        boolean program = recipe.getMode() == RecipeMode.program;
+        // program mode: each edited chunk ends with what followed it in the page (see program), the first
+        // chunk of the page comes after the page's leading blank lines
+        String join = program ? "" : chunking.getJoinWith() == null ? "\n" : chunking.getJoinWith();
         List<String> texts = new ArrayList<>();
         List<String> sources = new ArrayList<>();
         List<String> chunkIds = new ArrayList<>();
         Map<String, Object> facts = new LinkedHashMap<>();
         for (ChunkResult.Ok o : ok) {
             texts.add(o.text());
-            sources.add(o.chunk().text());
+            sources.add(
+                    program ? o.chunk().text() + o.chunk().after() : o.chunk().text());
             chunkIds.add(o.chunk().id());
             mergeFacts(facts, o.facts());
         }
-        String text = String.join(join, texts);
-        String madeFrom = String.join(join, sources);
-        if (recipe.getMode() == RecipeMode.program) {
+        Chunk first = ok.get(0).chunk();
+        String lead = program && first.index() == 0 ? first.before() : "";
+        String text = lead + String.join(join, texts);
+        String madeFrom = lead + String.join(join, sources);
+        if (program) {
             var tooShort = programThreshold(run.doc.text(), text);
             if (tooShort != null) {
                 rejects.add(reject(run, params, chunkIds, ItemReason.PROGRAM_TOO_SHORT, tooShort, text, madeFrom));

@@ -315,6 +315,24 @@ class JobRefusalsTest {
         assertNothingWritten();
     }
 
+    /** A judge's score pattern whose group 1 may be left out reads "4.5" as ".5": lint and local refuse it alike. */
+    @Test
+    void aScorePatternWithAnOptionalFirstGroupIsRefusedByLintAndLocalAtItsLine() throws IOException {
+        edit(
+                "      - type: refusal\n",
+                "      - type: refusal\n      - type: judge\n        scorePattern: \"\\\\d+(\\\\.\\\\d+)?\"\n"
+                        + "        judge: {user: \"Rate {{ output }}\"}\n");
+        String expected = manifests.resolve("job.yaml") + ":" + lineOf("scorePattern")
+                + ": spec.recipe.validators[2].scorePattern: group 1, (\\.\\d+)?, is optional";
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        assertTrue(lint.err().contains(expected), lint.err());
+        CliRun local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains(expected), local.err());
+        assertNothingWritten();
+    }
+
     @Test
     void aReplyCapTheModelCannotHoldIsRefusedByLintAndLocalAtItsLine() throws IOException {
         edit(

@@ -8,9 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.program.EditCall;
+import io.palimpsest.worker.recipe.program.EditProgram;
+import io.palimpsest.worker.recipe.program.NumberedLines;
+import io.palimpsest.worker.recipe.program.ProgramExecutor;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -172,6 +177,50 @@ class RecipeEngineTest {
         assertEquals(ItemReason.Outcome.SKIPPED, duplicate.outcome());
         assertEquals("Tale", duplicate.provenance().params().get("genre"));
         assertFalse(out.skipped());
+    }
+
+    /**
+     * Asked for a list of five pairs, a model may answer one pair as a bare object: a list of one, as
+     * short as a list of one would be. Anything else that is no list of objects stays parse_error.
+     */
+    @Test
+    void aStageAnsweringOnePairAsABareObjectGivesOneCombination() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: pairs
+                    user: "Return a JSON list of five pairs for <document>{{ text }}</document>"
+                    parse: json
+                matrix: {fromStage: pairs, limit: 5}
+                prompts:
+                  - name: maga
+                    user: "As {{ params.genre }} for {{ params.audience }}: <document>{{ text }}</document>"
+                """);
+        String[] pairs = {"```json\n{\"genre\": \"tale\", \"audience\": \"kids\"}\n```"};
+        FakeModel model = new FakeModel(r -> FakeModel.lastUser(r).startsWith("Return")
+                ? FakeModel.stop(pairs[0])
+                : FakeModel.stop(
+                        "A version of the text for " + FakeModel.lastUser(r).substring(3, 7)));
+        SourceDocument doc = new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of());
+        DocumentOutcome out = run(recipe, model, doc);
+        assertEquals(List.of(), out.rejects());
+        assertEquals(
+                List.of("d3#p0"), out.outputs().stream().map(OutputRecord::id).toList());
+        assertEquals(
+                Map.of("genre", "tale", "audience", "kids"),
+                out.outputs().get(0).provenance().params());
+        assertEquals(2, out.usage().calls(), "the stage, then one rewrite");
+
+        for (String notPairs : List.of(
+                "{}",
+                "{\"pair\": {\"genre\": \"tale\", \"audience\": \"kids\"}}",
+                "{\"pairs\": []}",
+                "5",
+                "[\"tale\"]")) {
+            pairs[0] = notPairs;
+            DocumentOutcome refused = run(recipe, model, doc);
+            assertEquals(List.of(), refused.outputs(), notPairs);
+            assertEquals(ItemReason.PARSE_ERROR, refused.rejects().get(0).reason(), notPairs);
+        }
     }
 
     @Test
@@ -491,6 +540,99 @@ class RecipeEngineTest {
                         .get(0)
                         .reason()
                         .code());
+    }
+
+    private static final Recipe PROGRAM_IN_CHUNKS = RecipeYaml.parse("""
+            mode: program
+            chunking: {mode: segments, maxTokens: 40}
+            program: {minWords: 3}
+            prompts:
+              - name: prox
+                user: "{{ numbered }}"
+            """);
+
+    /** Pages whose chunks meet at a blank line, at several, with CRLF line ends, with blank lines around them. */
+    private static List<String> pagesInChunks() {
+        String a = "The harbour opened in spring and the boats came home.\nNobody was late that year at all.\n"
+                + "The first boat was the Mary.\nIt carried salt from the south.";
+        String b = "The market sold fish, rope and nets to the sailors.\nIts stalls closed at noon.\n"
+                + "On Sundays it was shut.\nIn winter it moved indoors.";
+        String c = "The lighthouse keeper wrote every ship's name in a book.\nThe book is in the museum.\n"
+                + "Visitors may read it.\nIts last page is blank.";
+        return List.of(
+                a + "\n\n" + b + "\n\n" + c + "\n",
+                a + "\n\n\n\n" + b + "\n\n\n" + c,
+                (a + "\n\n" + b + "\n\n" + c + "\n").replace("\n", "\r\n"),
+                "\n\n" + a + "   \n\n" + b + "\t\n \n" + c + "\n\n\n",
+                a.replace("\n", " ").repeat(4) + "\n\n" + b);
+    }
+
+    @Test
+    void programModeGivesBackAPageInChunksByteForByteWhereEveryProgramKeepsAllLines() {
+        for (String page : pagesInChunks()) {
+            FakeModel model = new FakeModel(r -> FakeModel.stop("keep_chunk()"));
+            DocumentOutcome out = run(PROGRAM_IN_CHUNKS, model, new SourceDocument("p", page, Map.of()));
+            assertTrue(model.requests.size() > 2, "the page is cut into chunks: " + model.requests.size());
+            assertEquals(page, out.outputs().get(0).text());
+        }
+    }
+
+    /** A removed line takes its own line end: the chunks join as a program of the whole page would leave it. */
+    @Test
+    void programModeRemovingEachChunksLastLineLeavesThePageAsOneProgramWouldHave() {
+        for (String page : pagesInChunks().subList(0, 4)) {
+            List<String> removed = new java.util.ArrayList<>();
+            FakeModel model = new FakeModel(r -> {
+                String[] shown = FakeModel.lastUser(r).split("\n");
+                String last = shown[shown.length - 1];
+                synchronized (removed) {
+                    removed.add(last.substring(last.indexOf(": ") + 2).stripTrailing());
+                }
+                return FakeModel.stop("remove_lines(" + shown.length + ", " + shown.length + ")");
+            });
+            DocumentOutcome out = run(PROGRAM_IN_CHUNKS, model, new SourceDocument("p", page, Map.of()));
+            // the same lines removed by one program of the whole page
+            List<String> pageLines = NumberedLines.lines(page);
+            List<EditCall> calls = IntStream.range(0, pageLines.size())
+                    .filter(i -> removed.contains(pageLines.get(i).stripTrailing()))
+                    .mapToObj(i -> (EditCall) new EditCall.RemoveLines(i + 1, i + 1))
+                    .toList();
+            assertTrue(calls.size() > 2, removed::toString);
+            assertEquals(
+                    ProgramExecutor.apply(page, new EditProgram(calls, 0)).text(),
+                    out.outputs().get(0).text());
+        }
+    }
+
+    /** A line longer than a chunk goes on in the next chunk: removing its part in one chunk joins no two lines. */
+    @Test
+    void programModeRemovingPartOfALineLongerThanAChunkJoinsNoTwoLines() {
+        String longLine =
+                String.join(" ", Collections.nCopies(6, "The harbour opened in spring and the boats came home."));
+        String page = "A short first line.\n" + longLine + "\nThe keeper wrote every name down.\nThe end.\n";
+        FakeModel model = new FakeModel(r -> {
+            String[] shown = FakeModel.lastUser(r).split("\n");
+            return FakeModel.stop(
+                    shown.length == 1 ? "keep_chunk()" : "remove_lines(" + shown.length + ", " + shown.length + ")");
+        });
+        String tails = run(PROGRAM_IN_CHUNKS, model, new SourceDocument("p", page, Map.of()))
+                .outputs()
+                .get(0)
+                .text();
+        assertTrue(tails.startsWith("A short first line.\n"), tails);
+        FakeModel heads = new FakeModel(r -> {
+            String[] shown = FakeModel.lastUser(r).split("\n");
+            return FakeModel.stop(shown.length == 1 ? "keep_chunk()" : "remove_lines(1, 1)");
+        });
+        String headless = run(PROGRAM_IN_CHUNKS, heads, new SourceDocument("p", page, Map.of()))
+                .outputs()
+                .get(0)
+                .text();
+        for (String text : List.of(tails, headless)) {
+            for (String line : text.split("\n")) {
+                assertTrue(page.contains(line), "a line of the page or a part of one: " + line + " in\n" + text);
+            }
+        }
     }
 
     @Test

@@ -66,12 +66,35 @@ public final class ChunkPacker {
         List<Boolean> keep = joinShort(groups, budget, minChunkTokens);
         List<Chunk> chunks = new ArrayList<>();
         List<Chunk> dropped = new ArrayList<>();
+        int[] starts = starts(text, groups);
+        String after = "";
         for (int i = 0; i < groups.size(); i++) {
             String body = stripTrailingNewlines(groups.get(i).text());
-            Chunk c = new Chunk(Chunk.idOf(documentId, i), i, body, tokens.count(body));
+            boolean last = i == groups.size() - 1;
+            String before = i == 0 ? text.substring(0, starts[0]) : after;
+            after = text.substring(starts[i] + body.length(), last ? text.length() : starts[i + 1]);
+            Chunk c = new Chunk(Chunk.idOf(documentId, i), i, body, tokens.count(body), before, after, last);
             (keep.get(i) ? chunks : dropped).add(c);
         }
         return new ChunkPlan(chunks, dropped);
+    }
+
+    /**
+     * Where each group starts in {@code text}. The groups are the text's pieces in order, less the blank
+     * ones: each is found after the one before, past whitespace only, so the first match is the group.
+     */
+    private static int[] starts(String text, List<Group> groups) {
+        int[] starts = new int[groups.size()];
+        int from = 0;
+        for (int i = 0; i < groups.size(); i++) {
+            String g = groups.get(i).text();
+            starts[i] = text.indexOf(g, from);
+            if (starts[i] < 0) {
+                throw new IllegalStateException("chunk " + i + " is not in its document's text");
+            }
+            from = starts[i] + g.length();
+        }
+        return starts;
     }
 
     /** Joins each short group to a neighbour in place; says, per resulting group, whether it is kept. */
@@ -192,7 +215,8 @@ public final class ChunkPacker {
 
     /** The whole document as one chunk. */
     public static ChunkPlan whole(String documentId, String text, int tokenCount) {
-        return new ChunkPlan(List.of(new Chunk(Chunk.idOf(documentId, 0), 0, text, tokenCount)), List.of());
+        return new ChunkPlan(
+                List.of(new Chunk(Chunk.idOf(documentId, 0), 0, text, tokenCount, "", "", true)), List.of());
     }
 
     private void fit(String segment, int budget, Chunking.SplitOn splitOn, List<String> out) {

@@ -160,11 +160,18 @@ public final class ParameterMatrix {
         return out;
     }
 
-    /** A list of objects, or an object holding one (models like to wrap: {"pairs": [...]}). */
+    /**
+     * A list of objects, an object holding one (models like to wrap: {"pairs": [...]}), or one object of
+     * plain values as a list of one (asked for a list, a model often answers one pair bare): a list shorter
+     * than asked for, as a list of one object would be.
+     */
     @SuppressWarnings("unchecked")
     static Optional<List<Map<String, Object>>> fromStageValue(Object value) {
         Object v = PlainValues.normalize(value);
         if (v instanceof Map<?, ?> m) {
+            if (!m.isEmpty() && m.values().stream().noneMatch(x -> x instanceof List<?> || x instanceof Map<?, ?>)) {
+                return Optional.of(List.of((Map<String, Object>) m));
+            }
             v = m.values().stream()
                     .filter(x -> x instanceof List<?>)
                     .findFirst()

@@ -8,6 +8,7 @@ import io.palimpsest.api.recipe.PreFilter;
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.RecipeMode;
 import io.palimpsest.api.recipe.Route;
 import io.palimpsest.api.recipe.Stage;
 import io.palimpsest.api.recipe.ValidatorSpec;
@@ -148,6 +149,15 @@ public final class RecipeCheck {
             if (when != null && !when.isBlank()) {
                 attempt(out, where, where, () -> CelPredicate.compile(when, where));
             }
+        }
+        if (recipe.getMode() == RecipeMode.program
+                && recipe.getChunking() != null
+                && recipe.getChunking().getJoinWith() != null) {
+            out.add(new Problem(
+                    "chunking.joinWith",
+                    0,
+                    "program mode joins its edited chunks as the page had them (line ends and blank lines"
+                            + " between them kept); joinWith joins rewritten text: remove it"));
         }
         out.addAll(RecipeLimits.problems(recipe, maxModelLen));
         out.addAll(ContextBudget.check(recipe, maxModelLen, renderer, tokens).problems());

@@ -8,6 +8,7 @@ import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +20,8 @@ import java.util.regex.PatternSyntaxException;
  * An LLM judge (MAGA, SwallowCode's SGCR): a second call scores the output; below the threshold,
  * or without a readable score on the judge's scale, the output is rejected.
  *
- * <p>The score is the judge's last word: the last match of {@code scorePattern} (its group 1), or
+ * <p>The score is the judge's last word: the last match of {@code scorePattern} (its group 1, or the
+ * whole match of a pattern without groups; a group 1 the pattern may leave out is refused), or
  * without one the last number after a label such as "Score:", "Rating (1-5):", "Grade" or "a score
  * of", else the last number in the reply ("4 out of 5" and "4/5" read as 4). A range ("1-5", "1 to
  * 5") and a number the reply defines ("1 means poor", "5 = excellent") describe the scale and are
@@ -57,6 +59,9 @@ public final class JudgeCheck {
 
     private static final Pattern PLAIN_NUMBER = Pattern.compile("[-+]?\\d+(?:\\.\\d+)?");
 
+    /** A quantifier that allows none: ?, *, {0}, {0,n}, lazy or possessive. */
+    private static final Pattern OPTIONAL = Pattern.compile("(?:\\?|\\*|\\{0+(?:,\\d*)?\\})[?+]?");
+
     private final ValidatorSpec spec;
     private final ModelCall model;
     private final PromptRenderer renderer;
@@ -80,6 +85,15 @@ public final class JudgeCheck {
             this.score = spec.getScorePattern() == null ? null : Pattern.compile(spec.getScorePattern());
         } catch (PatternSyntaxException e) {
             throw new RecipeException(owner + ": bad scorePattern: " + e.getMessage(), e);
+        }
+        String optional = score == null ? null : optionalFirstGroup(spec.getScorePattern());
+        if (optional != null) {
+            throw new Validators.BadBound(
+                    owner,
+                    "scorePattern",
+                    "group 1, " + optional + ", is optional: where it takes part the score would be that"
+                            + " group alone, where it does not the whole match; put the score in group 1, or write"
+                            + " the group as (?:...) so that the whole match is the score");
         }
         this.threshold = spec.getThreshold() == null ? 3.0 : spec.getThreshold();
         this.min = spec.getMin() == null ? DEFAULT_MIN : spec.getMin();
@@ -188,6 +202,49 @@ public final class JudgeCheck {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Group 1 of {@code regex} with its quantifier when that quantifier lets the group be left out
+     * ({@code ?}, {@code *}, <code>{0,n}</code>), else null. In <code>\d+(\.\d+)?</code> the group is a
+     * part of the number, not the score: "4.5" would read as ".5". {@code regex} compiles: escapes,
+     * quoted runs and character classes are skipped, non-capturing and look-around groups counted out.
+     */
+    static String optionalFirstGroup(String regex) {
+        ArrayDeque<Integer> open = new ArrayDeque<>();
+        int groups = 0;
+        int inClass = 0;
+        for (int i = 0; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                if (regex.startsWith("Q", i + 1)) {
+                    int end = regex.indexOf("\\E", i + 2);
+                    i = end < 0 ? regex.length() : end + 1;
+                } else {
+                    i++;
+                }
+            } else if (inClass > 0) {
+                inClass += c == '[' ? 1 : c == ']' ? -1 : 0;
+            } else if (c == '[') {
+                inClass = 1;
+                if (regex.startsWith("]", i + 1) || regex.startsWith("^]", i + 1)) {
+                    i += regex.charAt(i + 1) == '^' ? 2 : 1;
+                }
+            } else if (c == '(') {
+                boolean capturing = !regex.startsWith("?", i + 1)
+                        || regex.startsWith("?<", i + 1)
+                                && i + 3 < regex.length()
+                                && Character.isLetter(regex.charAt(i + 3));
+                open.push(capturing && ++groups == 1 ? i : -1);
+            } else if (c == ')' && !open.isEmpty()) {
+                int start = open.pop();
+                if (start >= 0) {
+                    Matcher q = OPTIONAL.matcher(regex).region(i + 1, regex.length());
+                    return q.lookingAt() ? regex.substring(start, q.end()) : null;
+                }
+            }
+        }
+        return null;
     }
 
     /** The first group that took part in the last match (the whole match without groups), or null. */

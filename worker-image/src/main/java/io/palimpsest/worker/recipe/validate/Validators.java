@@ -84,7 +84,7 @@ public final class Validators {
         }
     }
 
-    /** A bound of a validator that no output can meet or miss, on its field. */
+    /** A bound of a validator that no output can meet or miss, or a score pattern that misreads, on its field. */
     public static final class BadBound extends RecipeException {
         private final String field;
         private final String problem;
@@ -95,7 +95,7 @@ public final class Validators {
             this.problem = problem;
         }
 
-        /** The validator's field: min, max or threshold. */
+        /** The validator's field: min, max, threshold or scorePattern. */
         public String field() {
             return field;
         }

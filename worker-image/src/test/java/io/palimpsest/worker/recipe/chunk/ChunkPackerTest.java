@@ -198,4 +198,35 @@ class ChunkPackerTest {
         }
         assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
     }
+
+    /**
+     * What lies between the chunks (line breaks, blank lines, the spaces cut off a chunk's end, a blank run
+     * longer than a chunk) is each chunk's before and after: with them the chunks are the document again.
+     */
+    @Test
+    void theChunksWithWhatLiesBetweenThemAreTheDocumentByteForByte() {
+        String para = "A line of the page that tells the reader something.\nAnother line of it.  \n";
+        for (String text : List.of(
+                (para + "\n").repeat(6),
+                (para + "\n\n\n").repeat(6) + "end",
+                (para + "\n").repeat(6).replace("\n", "\r\n"),
+                "\n".repeat(60) + para.repeat(4) + " ".repeat(200) + "\n".repeat(60),
+                sentences(12) + "\n\n" + sentences(12))) {
+            ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, 40, 0);
+            assertTrue(plan.chunks().size() > 1, text);
+            StringBuilder again = new StringBuilder(plan.chunks().get(0).before());
+            for (int i = 0; i < plan.chunks().size(); i++) {
+                Chunk c = plan.chunks().get(i);
+                again.append(c.text()).append(c.after());
+                assertEquals(
+                        i == 0
+                                ? plan.chunks().get(0).before()
+                                : plan.chunks().get(i - 1).after(),
+                        c.before());
+                assertEquals(i == plan.chunks().size() - 1, c.last());
+                assertTrue(c.after().isBlank() && c.before().isBlank(), c.toString());
+            }
+            assertEquals(text, again.toString());
+        }
+    }
 }

@@ -344,6 +344,41 @@ class RecipeCheckTest {
                         """, null));
     }
 
+    /** A judge whose score pattern reads its decimals alone where there are some: refused on its field. */
+    @Test
+    void aScorePatternWhoseFirstGroupMayBeLeftOutIsRefusedOnItsField() {
+        String yaml = """
+                prompts: [{name: v, user: "{{ text }}"}]
+                validators:
+                  - {type: judge, scorePattern: "\\\\d+(\\\\.\\\\d+)?", judge: {user: "Rate {{ output }}"}}
+                """;
+        // the planner refuses it as lint does
+        assertTrue(refusal(yaml, DOCS).startsWith("spec.recipe.validators[0].scorePattern: group 1, (\\.\\d+)?"));
+        assertEquals(
+                List.of("spec.recipe.validators[0].scorePattern: group 1, (\\.\\d+)?, is optional: where it takes"
+                        + " part the score would be that group alone, where it does not the whole match; put the"
+                        + " score in group 1, or write the group as (?:...) so that the whole match is the score"),
+                problems("""
+                        prompts: [{name: v, user: "{{ text }}"}]
+                        validators:
+                          - {type: judge, scorePattern: "\\\\d+(\\\\.\\\\d+)?", judge: {user: "Rate {{ output }}"}}
+                          - {type: judge, scorePattern: "[0-9]+", judge: {user: "Rate {{ output }}"}}
+                        """, null));
+    }
+
+    /** Program mode keeps the page's own line breaks between chunks; a joinWith would have nothing to do. */
+    @Test
+    void joinWithInProgramModeIsRefusedOnItsField() {
+        assertEquals(
+                List.of("spec.recipe.chunking.joinWith: program mode joins its edited chunks as the page had them"
+                        + " (line ends and blank lines between them kept); joinWith joins rewritten text: remove it"),
+                problems("""
+                        mode: program
+                        chunking: {mode: segments, maxTokens: 400, joinWith: "\\n"}
+                        prompts: [{name: p, user: "{{ numbered }}"}]
+                        """, null));
+    }
+
     @Test
     void aNegativeLengthRatioLengthOrShareIsRefusedOnItsField() {
         assertEquals(

@@ -127,4 +127,57 @@ class JudgeCheckTest {
                 assertThrows(RecipeException.class, () -> judge("{type: judge, threshold: 7, judge: {user: 'Rate'}}"));
         assertTrue(e.getMessage().contains("threshold 7 is outside its scale 1-5"), e.getMessage());
     }
+
+    /** The whole match is the score of a pattern without groups, look-arounds and all. */
+    @Test
+    void aScorePatternWithoutGroupsReadsItsWholeMatch() {
+        JudgeCheck digits = judge("{type: judge, scorePattern: '[0-9]+', judge: {user: 'Rate'}}");
+        assertEquals(4.0, digits.readScore("Score: 4").value());
+        JudgeCheck decimal = judge("{type: judge, scorePattern: '\\d+(?:\\.\\d+)?', judge: {user: 'Rate'}}");
+        assertEquals(4.5, decimal.readScore("Score: 4.5").value());
+        JudgeCheck looking = judge("{type: judge, scorePattern: '(?<=Fidelity: )\\d(?=/5)', judge: {user: 'Rate'}}");
+        assertEquals(3.0, looking.readScore("Style: 5/5\nFidelity: 3/5").value());
+        assertEquals(
+                "the judge's score '1.2.3' is not a number",
+                judge("{type: judge, scorePattern: '[0-9.]+', judge: {user: 'Rate'}}")
+                        .readScore("Score: 1.2.3")
+                        .problem());
+    }
+
+    /**
+     * In \\d+(\\.\\d+)? group 1 is the decimals, not the score: "4.5" read as ".5", no number, for every
+     * reply with decimals, while "4" read the whole match. Such a pattern is refused on its field.
+     */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "\\d+(\\.\\d+)?            | (\\.\\d+)?",
+                "Score: (\\d)*               | (\\d)*",
+                "(?<score>\\d){0,1}          | (?<score>\\d){0,1}",
+                "[(]\\d+(\\.\\d+)??         | (\\.\\d+)??",
+                "\\Q(x)\\E(\\d)?             | (\\d)?",
+            })
+    void aScorePatternThatMayLeaveOutItsFirstGroupIsRefused(String pattern, String group) {
+        Validators.BadBound e = assertThrows(
+                Validators.BadBound.class,
+                () -> judge("{type: judge, scorePattern: '" + pattern + "', judge: {user: 'Rate'}}"));
+        assertEquals("scorePattern", e.field());
+        assertTrue(e.problem().startsWith("group 1, " + group + ", is optional"), e.problem());
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "Score:\\s*(\\d+(\\.\\d+)?)  | Score: 4.5     | 4.5",
+                "'Score: (\\d)|(\\d)/5'       | It is 3/5       | 3.0",
+                "(?:Final )?score: (\\d)     | Final score: 2  | 2.0",
+                "(?i)(?<=score: )(\\d)(x)?   | Score: 4        | 4.0",
+                "[(?]+(\\d)                  | ((4             | 4.0",
+            })
+    void aFirstGroupThatEveryMatchHoldsIsTheScore(String pattern, String reply, double expected) {
+        JudgeCheck j = judge("{type: judge, scorePattern: '" + pattern + "', judge: {user: 'Rate'}}");
+        assertEquals(expected, j.readScore(reply).value(), reply);
+    }
 }
