@@ -65,6 +65,8 @@ public class Chunking {
     @Max(Integer.MAX_VALUE)
     private Integer contextTokens;
 
-    @JsonPropertyDescription("Joins rewritten chunks of a document; default a newline.")
+    @JsonPropertyDescription(
+            "Joins rewritten chunks of a document; default a blank line where the page had one between them, else a"
+                    + " newline.")
     private String joinWith;
 }

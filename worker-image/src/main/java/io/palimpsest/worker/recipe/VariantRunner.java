@@ -394,22 +394,30 @@ final class VariantRunner {
         boolean program = recipe.getMode() == RecipeMode.program;
         // program mode: each edited chunk ends with what followed it in the page (see program), the first
         // chunk of the page comes after the page's leading blank lines
-        String join = program ? "" : chunking.getJoinWith() == null ? "\n" : chunking.getJoinWith();
-        List<String> texts = new ArrayList<>();
-        List<String> sources = new ArrayList<>();
+        StringBuilder joined = new StringBuilder();
+        StringBuilder sources = new StringBuilder();
         List<String> chunkIds = new ArrayList<>();
         Map<String, Object> facts = new LinkedHashMap<>();
-        for (ChunkResult.Ok o : ok) {
-            texts.add(o.text());
-            sources.add(
+        Chunk first = ok.get(0).chunk();
+        if (program && first.index() == 0) {
+            joined.append(first.before());
+            sources.append(first.before());
+        }
+        for (int i = 0; i < ok.size(); i++) {
+            ChunkResult.Ok o = ok.get(i);
+            if (i > 0) {
+                String join = program ? "" : joinAfter(chunking, ok.get(i - 1).chunk());
+                joined.append(join);
+                sources.append(join);
+            }
+            joined.append(o.text());
+            sources.append(
                     program ? o.chunk().text() + o.chunk().after() : o.chunk().text());
             chunkIds.add(o.chunk().id());
             mergeFacts(facts, o.facts());
         }
-        Chunk first = ok.get(0).chunk();
-        String lead = program && first.index() == 0 ? first.before() : "";
-        String text = lead + String.join(join, texts);
-        String madeFrom = lead + String.join(join, sources);
+        String text = joined.toString();
+        String madeFrom = sources.toString();
         if (program) {
             var tooShort = programThreshold(run.doc.text(), text);
             if (tooShort != null) {
@@ -564,5 +572,17 @@ final class VariantRunner {
 
     private static <T> CompletionStage<T> done(T value) {
         return CompletableFuture.completedFuture(value);
+    }
+    /**
+     * What joins a rewritten chunk to the next: {@code chunking.joinWith} when set; else a blank line where the page
+     * had one (or more) between the two, a paragraph kept a paragraph, and a newline elsewhere.
+     */
+    static String joinAfter(Chunking chunking, Chunk before) {
+        if (chunking.getJoinWith() != null) {
+            return chunking.getJoinWith();
+        }
+        String between = before.after();
+        int first = between.indexOf('\n');
+        return first >= 0 && between.indexOf('\n', first + 1) >= 0 ? "\n\n" : "\n";
     }
 }

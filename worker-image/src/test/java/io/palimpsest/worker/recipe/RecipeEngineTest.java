@@ -95,6 +95,42 @@ class RecipeEngineTest {
         assertEquals(model.requests.size() - 1, kept.size());
     }
 
+    /**
+     * Rewritten chunks join with a blank line where the page had a paragraph break between them and with a newline
+     * elsewhere, where every join was a newline and a cut at a paragraph break ran two paragraphs together; a
+     * joinWith set is taken as it is.
+     */
+    @Test
+    void rewrittenChunksKeepThePagesParagraphBreaksBetweenThem() {
+        String paragraph = "One sentence of this paragraph. Another sentence of it here.";
+        String page = paragraph + "\n\n\n" + paragraph + " " + paragraph + "\r\n\r\n" + paragraph;
+        FakeModel model =
+                new FakeModel(r -> FakeModel.stop("R" + FakeModel.document(r).length()));
+        String budget = "chunking: {mode: segments, splitOn: sentence, maxTokens: "
+                + BpeTokenCounter.instance().count(paragraph) + "%s}\n";
+        String prompts = """
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                    sampling: {maxTokens: 100}
+                """;
+
+        DocumentOutcome out =
+                run(RecipeYaml.parse(budget.formatted("") + prompts), model, new SourceDocument("d", page, Map.of()));
+
+        int n = paragraph.length();
+        assertEquals(
+                "R" + n + "\n\nR" + n + "\nR" + n + "\n\nR" + n,
+                out.outputs().get(0).text());
+        DocumentOutcome set = run(
+                RecipeYaml.parse(budget.formatted(", joinWith: \" | \"") + prompts),
+                model,
+                new SourceDocument("d", page, Map.of()));
+        assertEquals(
+                "R" + n + " | R" + n + " | R" + n + " | R" + n,
+                set.outputs().get(0).text());
+    }
+
     @Test
     void stageJsonDrivesTheMatrixAndTheJudgeRejectsLowScores() {
         Recipe recipe = RecipeYaml.parse("""
