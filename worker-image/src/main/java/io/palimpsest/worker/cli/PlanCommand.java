@@ -328,8 +328,9 @@ final class PlanCommand implements Callable<Integer> {
         var inputStorage = runtime.input().storage();
         ScratchBudget scratch = ScratchBudget.fromEnvironment(
                 runtime.env(ScratchBudget.ENV).orElse(null), System.getProperty("java.io.tmpdir"));
-        // the copies of remote Parquet files the pass reads from are on the same local disk as its sorted ids
-        var readers = runtime.readers().countingCopiesIn(scratch);
+        // a remote Parquet file is read by byte ranges as its workers read it: a shard that is an item range
+        // fetches its own row groups, so a file cut into ranges is fetched about once, none of it on local disk
+        var readers = runtime.readers();
         int threads = DuplicateIdIndex.threadsFromEnvironment(
                 runtime.env(DuplicateIdIndex.THREADS_ENV).orElse(null));
         MissingIds missingIds = new MissingIds(readers.fields());

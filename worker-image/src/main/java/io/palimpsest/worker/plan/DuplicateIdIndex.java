@@ -86,9 +86,7 @@ import java.util.stream.Stream;
  * orders every record by (id, shard, item), whichever thread read it and when. A shard whose reading fails stops the
  * pass as it would with one thread: the shards after it are not read (or stop), those before it are read to the end,
  * and the failure of the first shard in plan order that failed is the pass's. A sort that fails (the scratch budget,
- * a full disk) stops every thread at once, those waiting for room for a Parquet copy or a run among them (a copy or a
- * run that fits but for the other threads' copies waits for them: {@link ScratchBudget#reserveCopy},
- * {@link ScratchBudget#reserve}).
+ * a full disk) stops every thread at once.
  */
 public final class DuplicateIdIndex {
 
@@ -404,9 +402,6 @@ public final class DuplicateIdIndex {
                     pool.shutdownNow();
                 }
             }
-            if (scratch != null) {
-                scratch.resumeWaiting(); // every thread of the pass has ended
-            }
             Throwable failure = stopAll.get();
             if (failure == null && !failures.isEmpty()) {
                 failure = failures.get(
@@ -426,14 +421,9 @@ public final class DuplicateIdIndex {
             }
         }
 
-        /**
-         * Stops every thread with {@code failure}, unless the pass stopped already; the threads waiting for room for
-         * a Parquet copy give up at once rather than wait for copies the stopped threads may never give back.
-         */
+        /** Stops every thread with {@code failure}, unless the pass stopped already. */
         private void stop(Throwable failure) {
-            if (stopAll.compareAndSet(null, failure) && scratch != null) {
-                scratch.stopWaiting();
-            }
+            stopAll.compareAndSet(null, failure);
         }
 
         /** One thread: reads the next shard in plan order until none is left or the pass stops. */

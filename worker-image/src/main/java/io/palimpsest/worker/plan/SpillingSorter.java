@@ -229,8 +229,7 @@ final class SpillingSorter implements Closeable {
 
     /**
      * A new file under the sort's folder, its {@code bytes} taken from the scratch budget before anything is written
-     * to it (given back when it is deleted); refuses past the budget, or waits for other threads' Parquet copies
-     * ({@link ScratchBudget#reserve}).
+     * to it (given back when it is deleted); refuses past the budget ({@link ScratchBudget#reserve}).
      */
     private Path reserveFile(String prefix, long bytes) throws IOException {
         scratch.reserve(bytes);

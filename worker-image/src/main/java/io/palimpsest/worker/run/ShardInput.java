@@ -313,7 +313,7 @@ public final class ShardInput implements Closeable {
             return archived(unchecked);
         }
         // no decode failure (a reader reports each as a CorruptInputException): a failure of the store, or the
-        // job's own limit (InvalidJobException: the planner's scratch, too small for a Parquet copy), as it is
+        // job's own limit (InvalidJobException), as it is
         return unchecked;
     }
 

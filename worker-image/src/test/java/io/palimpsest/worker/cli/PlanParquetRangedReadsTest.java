@@ -16,10 +16,13 @@ import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
+import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.ObjectChangedException;
 import io.palimpsest.worker.storage.OutageProxy;
 import io.palimpsest.worker.storage.S3Options;
@@ -36,11 +39,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
@@ -57,8 +63,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * What the planner and a worker download of a Parquet file on S3, counted at a proxy in front of the store: a file of
  * several row groups with a large text column. Its count for {@code input.limit} is in the footer and its sample is
  * its first rows, so cutting the input reads the file's tail and first row group by byte ranges, not the whole file
- * (it was copied whole for each); a worker's item range reads its own row groups. The duplicate-id pass still reads
- * every row from a copy (whether a row is a document depends on all of its columns).
+ * (it was copied whole for each); a worker's item range reads its own row groups, and so does the duplicate-id pass,
+ * which reads each range's rows, every column, as the range's worker does (it copied the file whole for each range).
  */
 class PlanParquetRangedReadsTest {
 
@@ -123,17 +129,130 @@ class PlanParquetRangedReadsTest {
         assertTrue(fetched < size * 3 / 2, "the sample and the probe read the first row group only: " + fetched);
     }
 
+    /**
+     * A plan that cuts the file into item ranges (a fleet of two workers) reads each range in the duplicate-id pass
+     * as the range's worker does: the tail and the row groups that hold the range's rows, so the file is fetched
+     * once, plus at most one row group for each range that starts within one, where the pass downloaded the whole
+     * file once per range. Row groups of ~512 KiB (about as many as the ranges, so nearly every range shares a row
+     * group with the one before it) and of ~128 KiB.
+     */
+    @Test
+    void aPlanThatCutsTheFileIntoRangesFetchesEachRangesOwnRowGroups() throws Exception {
+        planCutIntoRanges("ranges", 512L * 1024, 10);
+        planCutIntoRanges("small-groups", 128L * 1024, 12);
+    }
+
+    private void planCutIntoRanges(String name, long rowGroupBytes, long seed) throws Exception {
+        long size = upload(name, "big.parquet", 2_000, seed, row -> "big.parquet-" + row, null, rowGroupBytes);
+        Path local = dir.resolve(name + "-big.parquet");
+        int rowGroups = rowGroupsOf(local);
+        long largestRowGroup = largestRowGroupOf(local);
+        ObjectMapper json = new ObjectMapper();
+
+        try (JobRuntime runtime = runtime(name, "", json)) {
+            PlanCommand.plan(runtime, json, false, 2, UnfinishedInputs.Accepting.NONE);
+        }
+
+        long fetched = proxy.bytesAnswered("GET", "/corpus/" + name + "/big.parquet");
+        List<Shard> shards;
+        try (Storage out = direct().open("s3://out/" + name + "/")) {
+            shards = new ShardManifest(json).read(out);
+            assertEquals(
+                    2_000,
+                    json.readTree(out.readAll(DuplicateIdIndex.INDEX_KEY))
+                            .path("documents")
+                            .asLong(),
+                    "every row of every range read by the pass");
+        }
+        assertTrue(shards.size() >= 4, "the file is cut into item ranges: " + shards);
+        assertTrue(shards.stream().allMatch(s -> s.files().get(0).firstItem() != null), shards.toString());
+        System.out.printf(
+                "planning a file of %d row groups (the largest %,d bytes) cut into %d item ranges (sample,"
+                        + " duplicate-id pass, recipe probe) fetched %,d bytes of a %,d-byte file: %.2f times the"
+                        + " file%n",
+                rowGroups, largestRowGroup, shards.size(), fetched, size, (double) fetched / size);
+        // the file once, a row group's reads running up to 64 KiB past it (the least a request asks for); for each
+        // range, and for the sample and the probe, the file's tail and a row group more
+        long request = 64 * 1024;
+        long bound = size + rowGroups * request + (shards.size() + 2) * (largestRowGroup + 2 * request);
+        assertTrue(
+                fetched < bound,
+                "each range's own row groups, not the whole file per range: " + fetched + " of a " + size
+                        + "-byte file, bound " + bound);
+    }
+
+    /**
+     * The pass reads a range's rows with every column, as the range's worker does: a row its worker rejects for
+     * another column than the id (no text) is no first copy of its id, so the same id in a later range is a document
+     * of its own, not a repeat; an id whose first copy is a document in an earlier range is listed as a repeat in the
+     * later one, naming the earlier range.
+     */
+    @Test
+    void aRangesRowRejectedForItsTextIsNoFirstCopyOfItsId() throws Exception {
+        upload(
+                "reject",
+                "big.parquet",
+                2_000,
+                11,
+                row -> switch (row) {
+                    case 100, 1_800 -> "taken";
+                    case 300, 1_900 -> "twice";
+                    default -> "big.parquet-" + row;
+                },
+                row -> row == 100,
+                512L * 1024);
+        ObjectMapper json = new ObjectMapper();
+
+        try (JobRuntime runtime = runtime("reject", "", json)) {
+            PlanCommand.plan(runtime, json, false, 2, UnfinishedInputs.Accepting.NONE);
+        }
+
+        try (Storage out = direct().open("s3://out/reject/")) {
+            byte[] manifest = out.readAll(ShardManifest.KEY);
+            List<Shard> shards = new ShardManifest(json).read(out);
+            assertTrue(shards.size() >= 4, "the file is cut into item ranges: " + shards);
+            assertEquals(
+                    1_999,
+                    json.readTree(out.readAll(DuplicateIdIndex.INDEX_KEY))
+                            .path("documents")
+                            .asLong(),
+                    "the row without text is no document");
+            Shard first = rangeHolding(shards, 300);
+            Shard later = rangeHolding(shards, 1_900);
+            List<String> listed = new ArrayList<>();
+            for (Shard shard : shards) {
+                for (DuplicateIdIndex.Repeat repeat : new DuplicateIdIndex(json).listed(out, manifest, shard.index())) {
+                    listed.add(shard.index() + ":" + repeat);
+                }
+            }
+            long item = 1_900 - later.files().get(0).skippedItems();
+            assertEquals(
+                    List.of(later.index() + ":" + new DuplicateIdIndex.Repeat(item, "twice", first.index())), listed);
+        }
+    }
+
+    private static Shard rangeHolding(List<Shard> shards, long row) {
+        return shards.stream()
+                .filter(s -> {
+                    ShardFile file = s.files().get(0);
+                    return file.skippedItems() <= row && row < file.skippedItems() + file.maxItems();
+                })
+                .findFirst()
+                .orElseThrow();
+    }
+
     @Test
     void aFileReadByRangesHandsOutTheItemsOfItsCopy() throws Exception {
         upload("same", "big.parquet", 700, 3);
         DocumentReaders readers = new DocumentReaders(
                 "auto", new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "id")), 1 << 20);
+        List<String> ranged;
         try (Storage corpus = direct().open("s3://corpus/same/")) {
-            List<String> copied = items(readers.countingCopiesIn(NO_BUDGET), corpus);
-            List<String> ranged = items(readers, corpus);
-            assertEquals(700, copied.size());
-            assertEquals(copied, ranged);
+            ranged = items(readers, corpus);
         }
+        List<String> copied = items(readers, localCopy("same"));
+        assertEquals(700, copied.size());
+        assertEquals(copied, ranged);
     }
 
     @Test
@@ -203,10 +322,9 @@ class PlanParquetRangedReadsTest {
         try (Storage corpus = throughProxy().open("s3://corpus/range/")) {
             ranged = shardItems(corpus, lastQuarter, readers);
         }
-        List<String> copied;
-        try (Storage corpus = direct().open("s3://corpus/range/")) {
-            copied = shardItems(corpus, lastQuarter, readers.countingCopiesIn(NO_BUDGET));
-        }
+        // the same range of the same bytes in a local file (no ETag to pin: read in place)
+        Shard lastQuarterInPlace = new Shard(3, List.of(new ShardFile("big.parquet", size / 4, 500L, 1_500L)));
+        List<String> copied = shardItems(localCopy("range"), lastQuarterInPlace, readers);
 
         assertEquals(500, ranged.size());
         assertEquals(copied, ranged);
@@ -258,14 +376,12 @@ class PlanParquetRangedReadsTest {
         return out;
     }
 
-    /** Local copies counted nowhere: readers that copy a remote Parquet file whole, as the duplicate-id pass does. */
-    private static final DocumentReaders.LocalCopies NO_BUDGET = new DocumentReaders.LocalCopies() {
-        @Override
-        public void reserveCopy(String file, long bytes) {}
-
-        @Override
-        public void releaseCopy(long bytes) {}
-    };
+    /** A folder holding the file uploaded as {@code name}, read in place as a local Parquet file is. */
+    private Storage localCopy(String name) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("local-" + name));
+        Files.copy(dir.resolve(name + "-big.parquet"), folder.resolve("big.parquet"));
+        return new FileStorage(folder);
+    }
 
     private static List<String> items(DocumentReaders readers, Storage corpus) throws IOException {
         List<String> out = new ArrayList<>();
@@ -279,6 +395,16 @@ class PlanParquetRangedReadsTest {
         return out;
     }
 
+    /** The compressed bytes of the file's largest row group: what a read of one of its rows fetches at most. */
+    private static long largestRowGroupOf(Path file) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
+            return reader.getRowGroups().stream()
+                    .mapToLong(BlockMetaData::getCompressedSize)
+                    .max()
+                    .orElseThrow();
+        }
+    }
+
     private static int rowGroupsOf(Path file) throws IOException {
         try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file))) {
             return reader.getRowGroups().size();
@@ -290,14 +416,30 @@ class PlanParquetRangedReadsTest {
      * about 512 KiB; its size.
      */
     private long upload(String name, String file, int rows, long seed) throws IOException {
-        MessageType schema = MessageTypeParser.parseMessageType(
-                "message doc { required binary id (STRING); required binary text (STRING); }");
+        return upload(name, file, rows, seed, row -> file + "-" + row, null, 512L * 1024);
+    }
+
+    /**
+     * As {@link #upload(String, String, int, long)}, with each row's id, and no text in the rows {@code withoutText}
+     * (null: a text in every row, the column required).
+     */
+    private long upload(
+            String name,
+            String file,
+            int rows,
+            long seed,
+            IntFunction<String> ids,
+            IntPredicate withoutText,
+            long rowGroupBytes)
+            throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message doc { required binary id (STRING); "
+                + (withoutText == null ? "required" : "optional") + " binary text (STRING); }");
         Path local = dir.resolve(name + "-" + file);
         Files.deleteIfExists(local);
         Random random = new Random(seed);
         try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(local))
                 .withType(schema)
-                .withRowGroupSize(512L * 1024)
+                .withRowGroupSize(rowGroupBytes)
                 .withPageSize(64 * 1024)
                 .build()) {
             SimpleGroupFactory groups = new SimpleGroupFactory(schema);
@@ -306,7 +448,11 @@ class PlanParquetRangedReadsTest {
                 for (int c = 0; c < 2_000; c++) {
                     text.append((char) ('a' + random.nextInt(26)));
                 }
-                writer.write(groups.newGroup().append("id", file + "-" + i).append("text", text.toString()));
+                Group row = groups.newGroup().append("id", ids.apply(i));
+                if (withoutText == null || !withoutText.test(i)) {
+                    row.append("text", text.toString());
+                }
+                writer.write(row);
             }
         }
         try (Storage corpus = direct().open("s3://corpus/" + name + "/")) {
