@@ -31,6 +31,10 @@ public final class JobPlanner {
     /** What a refusal of the input's location is about, at its line in a manifest file. */
     private static final ManifestField INPUT_URI = ManifestField.job("spec.input.uri");
 
+    /** What takes the input's files: the globs the manifest writes, else the URI they apply to. */
+    private static final List<ManifestField> INPUT_GLOBS =
+            List.of(ManifestField.job("spec.input.include"), ManifestField.job("spec.input.exclude"), INPUT_URI);
+
     /**
      * What planning found: the shards in force, whether this call wrote them, whether a kept manifest
      * differs from the current listing (then {@code difference} says how), and whether it was replaced.
@@ -233,8 +237,10 @@ public final class JobPlanner {
                 all.stream().filter(o -> filter.test(o.key())).toList();
         if (taken.isEmpty()) {
             String examples = all.stream().limit(3).map(StoredObject::key).collect(Collectors.joining(", "));
-            throw new InputNotReadyException("no file under " + where + " matches " + filter.describe() + " ("
-                    + all.size() + " file(s) there, e.g. " + examples + ")");
+            throw new InputNotReadyException(
+                    "no file under " + where + " matches " + filter.describe() + " (" + all.size()
+                            + " file(s) there, e.g. " + examples + ")",
+                    INPUT_GLOBS);
         }
         DatasetCardFiles.refuse(taken, where);
         return taken;

@@ -793,6 +793,32 @@ class JobRefusalsTest {
         assertTrue(
                 run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"),
                 run.err());
+        // the globs are what took nothing: the refusal stands at their line, as lint --input names it
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml") + ":" + lineOf("include: [\"*.parquet\"]")
+                                + ": spec.input.include: no file under "),
+                run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aFileTheGlobsTakeThatHoldsNoRecordIsRefusedAtTheGlobsLine() throws IOException {
+        // notes beside the data, taken by globs that take every file: the file is named, and so are the globs
+        Files.writeString(manifests.resolve("data/notes.txt"), "some notes on this corpus\n");
+        edit("include: [\"*.jsonl\"]", "include: []");
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml") + ":" + lineOf("include: []")
+                                + ": spec.input.include: none of the 1 lines of "
+                                + manifests
+                                        .toAbsolutePath()
+                                        .resolve("data/notes.txt")
+                                        .toUri()
+                                + " could be read as a document: 1 malformed_json"),
+                run.err());
         assertNothingWritten();
     }
 
