@@ -83,4 +83,29 @@ class UnwritableOutputTest {
                                 + " cannot be written by this process"),
                 run.err());
     }
+
+    @Test
+    void previewRefusesAFolderItCannotWriteBeforeAnyModelCall() {
+        Path out = locked.resolve("preview");
+        CliRun run = CliRun.of(
+                "preview", "-f", manifests.toString(), "--simulate", "--sample", "3", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("--out " + out + ": " + locked + " (above " + out
+                                + ") cannot be written by this process"),
+                run.err());
+        assertFalse(run.err().contains("calibrating"), "no model call before the refusal: " + run.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void previewRefusesAFileWhereItsFolderWouldGoBeforeAnyModelCall() throws IOException {
+        Path out = Files.writeString(tmp.resolve("report"), "someone's file");
+        CliRun run = CliRun.of(
+                "preview", "-f", manifests.toString(), "--simulate", "--sample", "3", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("--out " + out + ": " + out + " is a file"), run.err());
+        assertFalse(run.err().contains("calibrating"), "no model call before the refusal: " + run.err());
+    }
 }
