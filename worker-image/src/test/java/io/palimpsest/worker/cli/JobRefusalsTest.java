@@ -933,6 +933,28 @@ class JobRefusalsTest {
     }
 
     @Test
+    void lintListsARecipesTemplateProblemBesideTheSchemasProblems() throws IOException {
+        // one run of lint, every problem: a fix of the bounds must not be the first to reveal the template's
+        edit("max: 3", "max: 0.1");
+        edit(
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        String job = manifests.resolve("job.yaml").toString();
+        assertTrue(
+                lint.err()
+                        .contains(job + ":" + lineOf("type: lengthRatio")
+                                + ": spec.recipe.validators[3]: min must not exceed max"),
+                lint.err());
+        assertTrue(
+                lint.err()
+                        .contains(job + ":38: spec.recipe.prompts[1].user: variant qa, line 3: unknown variable 'txt'"),
+                lint.err());
+        assertTrue(lint.err().contains("2 problem(s)"), lint.err());
+    }
+
+    @Test
     void anUnknownTemplateVariableStopsBeforeAnyModelCall() throws IOException {
         edit(
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
