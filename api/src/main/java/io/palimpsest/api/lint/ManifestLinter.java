@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -143,6 +144,8 @@ public final class ManifestLinter {
         List<Found<RewriterModel>> models = new ArrayList<>();
         Found<ResolvedJob> resolved = null;
         List<Found<Map<String, Object>>> rawJobs = new ArrayList<>();
+        // jobs the schema refused, read as far as their types hold them, with the fields refused: their recipes
+        List<Refused> refusedJobs = new ArrayList<>();
         List<Found<Map<String, Object>>> rawModels = new ArrayList<>();
         List<Other> others = new ArrayList<>();
         List<Path> files = yamlFiles(paths);
@@ -180,7 +183,17 @@ public final class ManifestLinter {
                 }
                 if ("RewriteJob".equals(kind)) {
                     rawJobs.add(new Found<>(document, file, line, where));
+                    int before = problems.size();
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
+                    if (job == null && recipes != RecipeCompiler.NONE) {
+                        readDespiteTheSchema(document)
+                                .ifPresent(read -> refusedJobs.add(new Refused(
+                                        new Found<>(read, file, line, where),
+                                        problems.subList(before, problems.size()).stream()
+                                                .map(Problem::field)
+                                                .filter(Objects::nonNull)
+                                                .toList())));
+                    }
                     routeVariants(document, file, where, problems);
                     if (job != null && job.getSpec() == null) {
                         // the API server stores it; the operator fails it InvalidSpec in these words
@@ -252,8 +265,57 @@ public final class ManifestLinter {
                 problems.add(new Problem(job.file(), line, p.field(), p.message()));
             }
         }
+        for (Refused refused : refusedJobs) {
+            problems.addAll(recipeProblemsBeside(refused, checked));
+        }
         return new Result(
                 inReadingOrder(problems, files), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
+    }
+
+    /** A RewriteJob the schema refused, as far as it reads, and the fields the schema refused in it. */
+    private record Refused(Found<RewriteJob> job, List<String> fields) {}
+
+    /**
+     * A job the schema refused, read as its types hold it (unknown fields left out, defaults filled in), so that its
+     * recipe can be compiled too: one run of lint lists a template's problem beside a bound's, where the template's
+     * showed only once the bound was fixed. Empty when the document cannot be read so.
+     */
+    private static Optional<RewriteJob> readDespiteTheSchema(Map<String, Object> document) {
+        try {
+            RewriteJob job = YAML.convertValue(CrdSchema.rewriteJobs().withDefaults(document), RewriteJob.class);
+            return job == null || job.getSpec() == null || job.getSpec().getRecipe() == null
+                    ? Optional.empty()
+                    : Optional.of(job);
+        } catch (RuntimeException e) {
+            return Optional.empty(); // its schema problems are listed; the recipe is compiled once they are fixed
+        }
+    }
+
+    /**
+     * The recipe problems of a job the schema refused, but those at or under a field the schema refused already (a
+     * bound the schema and the compiler both judge is listed once, in the schema's words).
+     */
+    private List<Problem> recipeProblemsBeside(Refused refused, Result checked) {
+        Found<RewriteJob> job = refused.job();
+        Found<RewriterModel> model = checked.modelOf(job.object());
+        List<RecipeCompiler.Problem> found;
+        try {
+            found = recipes.problems(job.object(), model == null ? null : model.object());
+        } catch (RuntimeException e) {
+            return List.of(); // a recipe the schema's problems leave unreadable to the compiler: compiled once fixed
+        }
+        List<Problem> problems = new ArrayList<>();
+        for (RecipeCompiler.Problem p : found) {
+            boolean judged = refused.fields().stream()
+                    .anyMatch(f -> p.field().equals(f)
+                            || p.field().startsWith(f + ".")
+                            || p.field().startsWith(f + "["));
+            if (!judged) {
+                int line = job.lines() == null ? job.line() : job.lines().lineOf(p.field(), p.lineInValue());
+                problems.add(new Problem(job.file(), line, p.field(), p.message()));
+            }
+        }
+        return problems;
     }
 
     /**

@@ -92,6 +92,7 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(
             names = "--parallel-shards",
+            converter = PalimpsestCli.AtLeastOne.class,
             defaultValue = "4",
             description = "Shards run at once. Default: ${DEFAULT-VALUE}")
     int parallelShards;
@@ -101,6 +102,7 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(
             names = "--checkpoint-every",
+            converter = PalimpsestCli.AtLeastOne.class,
             description = "Documents per checkpoint part (a RewriteJob has no field for it). Default: "
                     + JobResolver.DEFAULT_CHECKPOINT_EVERY + ".")
     Integer checkpointEvery;

@@ -120,6 +120,28 @@ public final class PalimpsestCli implements Runnable {
                                 && Arrays.asList(option.names()).contains("-f"));
     }
 
+    /**
+     * A count of at least 1 ({@code --parallel-shards}, {@code --checkpoint-every}): below it there is nothing to
+     * count, and the run would take it as 1 without a word or fail on it as a Java error after planning.
+     */
+    static final class AtLeastOne implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            int value;
+            try {
+                value = Integer.parseInt(text.strip());
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + text + "' is not a whole number: give a whole number of 1 or more");
+            }
+            if (value < 1) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + text + "' is less than 1: give a whole number of 1 or more");
+            }
+            return value;
+        }
+    }
+
     /** A duration option's value: ISO-8601, as the options' descriptions and defaults (PT20S) write it. */
     static Duration duration(String text) {
         try {

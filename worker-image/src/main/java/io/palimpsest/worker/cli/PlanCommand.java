@@ -29,6 +29,7 @@ import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.UnfinishedInputs;
+import io.palimpsest.worker.plan.UnwritableOutput;
 import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
@@ -192,6 +193,7 @@ final class PlanCommand implements Callable<Integer> {
         // someone's files and no campaign: one look at the output's first names, before the listing of it below
         ForeignOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
+        UnwritableOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
         RecipeMarker recipe = new RecipeMarker(json);
         if (!acceptRecipeChange) {
             refuseAnotherJobsOutput(runtime, recipe);

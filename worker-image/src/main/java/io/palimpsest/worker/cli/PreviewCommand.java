@@ -24,6 +24,7 @@ import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.UnwritableOutput;
 import io.palimpsest.worker.preview.Calibration;
 import io.palimpsest.worker.preview.DocumentSampler;
 import io.palimpsest.worker.preview.PaidReplicaTime;
@@ -53,6 +54,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -252,6 +254,12 @@ final class PreviewCommand implements Callable<Integer> {
         drawAsTheClusterWould(job.getSpec().getPreview());
         manifests = pod.jobPath();
         Path folder = outFolder != null ? outFolder : Path.of(job.getName() + "-preview");
+        // before the sample's model calls and the calibration: a report nowhere to go would throw their answers away
+        Optional<String> unwritable = UnwritableOutput.problem(folder);
+        if (unwritable.isPresent()) {
+            throw new InvalidJobException((outFolder != null ? "--out " + out : "the preview's folder " + folder) + ": "
+                    + unwritable.get() + "; nothing was run. Give --out a folder this user can write");
+        }
         Result result;
         // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition
         try {

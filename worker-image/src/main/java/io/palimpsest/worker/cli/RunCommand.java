@@ -67,6 +67,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(
             names = "--checkpoint-every",
+            converter = PalimpsestCli.AtLeastOne.class,
             description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
     Integer checkpointEvery;
 

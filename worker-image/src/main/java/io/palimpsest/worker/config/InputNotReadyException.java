@@ -1,5 +1,7 @@
 package io.palimpsest.worker.config;
 
+import java.util.List;
+
 /**
  * The plan is refused for the state of the input, not for the job as written: the input does not exist,
  * holds no files, none that the globs take, only empty ones, or holds another campaign that is not whole.
@@ -14,5 +16,10 @@ public class InputNotReadyException extends InvalidJobException {
 
     public InputNotReadyException(ManifestField field, String message) {
         super(field, message);
+    }
+
+    /** About the first of {@code about} the manifest writes, as {@link InvalidJobException} places it. */
+    public InputNotReadyException(String message, List<ManifestField> about) {
+        super(message, about);
     }
 }

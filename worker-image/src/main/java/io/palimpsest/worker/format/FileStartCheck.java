@@ -26,6 +26,14 @@ import java.util.stream.Collectors;
  * in a file are ({@code DuplicateIdIndex}'s {@code startCheckWaived}).
  */
 public final class FileStartCheck {
+    /**
+     * What a file none of whose lines is a document is about when no field of the records is: the globs that took
+     * it among the data (notes, a listing or a log beside the corpus), else the input that holds it.
+     */
+    private static final List<ManifestField> FILES_TAKEN = List.of(
+            ManifestField.job("spec.input.include"),
+            ManifestField.job("spec.input.exclude"),
+            ManifestField.job("spec.input.uri"));
 
     /** How many items from the start of a file decide. */
     public static final int ITEMS = 100;
@@ -206,7 +214,7 @@ public final class FileStartCheck {
     public Optional<InvalidJobException> refusal(String file, InputFormat format, Optional<String> hint) {
         return described(file, format, hint)
                 .map(d -> d.field() == null
-                        ? new InvalidJobException(d.message())
+                        ? new InvalidJobException(d.message(), FILES_TAKEN)
                         : new InvalidJobException(d.field(), d.message()));
     }
 

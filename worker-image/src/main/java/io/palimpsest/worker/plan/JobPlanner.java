@@ -4,11 +4,13 @@ import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.ConditionalWrites;
+import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -30,6 +32,10 @@ import java.util.stream.Collectors;
 public final class JobPlanner {
     /** What a refusal of the input's location is about, at its line in a manifest file. */
     private static final ManifestField INPUT_URI = ManifestField.job("spec.input.uri");
+
+    /** What takes the input's files: the globs the manifest writes, else the URI they apply to. */
+    private static final List<ManifestField> INPUT_GLOBS =
+            List.of(ManifestField.job("spec.input.include"), ManifestField.job("spec.input.exclude"), INPUT_URI);
 
     /**
      * What planning found: the shards in force, whether this call wrote them, whether a kept manifest
@@ -210,6 +216,21 @@ public final class JobPlanner {
         return limited;
     }
 
+    /**
+     * Where on this machine's file system a {@code pvc://} input was looked for: the URI names a claim, and whether
+     * it is there depends on where claims are mounted (a pod's /mnt/pvc, or a folder set by hand), which the URI
+     * does not say. Empty for any other input, whose URI is where it was read.
+     */
+    private static String readAt(InputRoot input, String where) {
+        if (!where.startsWith("pvc://") || !(input.storage() instanceof FileStorage files)) {
+            return "";
+        }
+        String claim = where.substring("pvc://".length()).split("/", 2)[0];
+        Path folder = input.singleKey().map(files.root()::resolve).orElse(files.root());
+        return " (read at " + folder + ", where the claim " + claim + " is mounted: claims are read under"
+                + " $PALIMPSEST_PVC_ROOT, or plan's and run's --pvc-root, else /mnt/pvc)";
+    }
+
     /** The files the plan takes; refuses input that does not exist or of which the globs take nothing. */
     private List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter) throws IOException {
         if (input.singleKey().isPresent()) {
@@ -219,7 +240,8 @@ public final class JobPlanner {
                     .toList();
             inputCheck.check(input, found);
             if (found.isEmpty()) {
-                throw new InputNotReadyException(INPUT_URI, "spec.input.uri " + where + " does not exist");
+                throw new InputNotReadyException(
+                        INPUT_URI, "spec.input.uri " + where + " does not exist" + readAt(input, where));
             }
             return found;
         }
@@ -227,14 +249,16 @@ public final class JobPlanner {
         inputCheck.check(input, all);
         if (all.isEmpty()) {
             throw new InputNotReadyException(
-                    INPUT_URI, "spec.input.uri " + where + " does not exist or holds no files");
+                    INPUT_URI, "spec.input.uri " + where + " does not exist or holds no files" + readAt(input, where));
         }
         List<StoredObject> taken =
                 all.stream().filter(o -> filter.test(o.key())).toList();
         if (taken.isEmpty()) {
             String examples = all.stream().limit(3).map(StoredObject::key).collect(Collectors.joining(", "));
-            throw new InputNotReadyException("no file under " + where + " matches " + filter.describe() + " ("
-                    + all.size() + " file(s) there, e.g. " + examples + ")");
+            throw new InputNotReadyException(
+                    "no file under " + where + " matches " + filter.describe() + " (" + all.size()
+                            + " file(s) there, e.g. " + examples + ")",
+                    INPUT_GLOBS);
         }
         DatasetCardFiles.refuse(taken, where);
         return taken;

@@ -134,6 +134,26 @@ class CliConventionsTest {
             assertEquals(1, run2.err().strip().lines().count(), run2.err());
         }
 
+        // a count below 1 is no count: refused on the command line, not taken as 1 or met by the run as a Java error
+        for (String[] given : new String[][] {
+            {"local", "--parallel-shards", "0"},
+            {"local", "--checkpoint-every", "0"},
+            {"run", "--checkpoint-every", "-5"}
+        }) {
+            CliRun run3 = cli(given[0], "-f", "../examples/quickstart", "--simulate", given[1], given[2]);
+            if (given[0].equals("run")) {
+                run3 = cli(given[0], "-f", "../examples/quickstart", "--shard", "0", given[1], given[2]);
+            }
+            assertEquals(2, run3.exit(), String.join(" ", given) + ": " + run3.err());
+            assertTrue(
+                    run3.err()
+                            .contains("palimpsest " + given[0] + ": Invalid value for option '" + given[1] + "': '"
+                                    + given[2] + "' is less than 1: give a whole number of 1 or more"),
+                    run3.err());
+            assertFalse(run3.err().contains("java."), run3.err());
+            assertEquals(1, run3.err().strip().lines().count(), run3.err());
+        }
+
         CliRun missing = cli("retry-rejects", "-f", "../examples/quickstart");
         assertEquals(2, missing.exit(), missing.err());
         assertTrue(missing.err().contains("Usage: palimpsest retry-rejects"), "a missing option shows the usage");

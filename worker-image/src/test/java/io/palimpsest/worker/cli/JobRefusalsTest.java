@@ -902,6 +902,32 @@ class JobRefusalsTest {
         assertTrue(
                 run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"),
                 run.err());
+        // the globs are what took nothing: the refusal stands at their line, as lint --input names it
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml") + ":" + lineOf("include: [\"*.parquet\"]")
+                                + ": spec.input.include: no file under "),
+                run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aFileTheGlobsTakeThatHoldsNoRecordIsRefusedAtTheGlobsLine() throws IOException {
+        // notes beside the data, taken by globs that take every file: the file is named, and so are the globs
+        Files.writeString(manifests.resolve("data/notes.txt"), "some notes on this corpus\n");
+        edit("include: [\"*.jsonl\"]", "include: []");
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml") + ":" + lineOf("include: []")
+                                + ": spec.input.include: none of the 1 lines of "
+                                + manifests
+                                        .toAbsolutePath()
+                                        .resolve("data/notes.txt")
+                                        .toUri()
+                                + " could be read as a document: 1 malformed_json"),
+                run.err());
         assertNothingWritten();
     }
 
@@ -1013,6 +1039,28 @@ class JobRefusalsTest {
         assertNoJavaNames(run.err());
         assertFalse(Files.exists(out.resolve("_palimpsest/receipts")), "no shard ran: " + run.err());
         assertFalse(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "no index: " + run.err());
+    }
+
+    @Test
+    void lintListsARecipesTemplateProblemBesideTheSchemasProblems() throws IOException {
+        // one run of lint, every problem: a fix of the bounds must not be the first to reveal the template's
+        edit("max: 3", "max: 0.1");
+        edit(
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        String job = manifests.resolve("job.yaml").toString();
+        assertTrue(
+                lint.err()
+                        .contains(job + ":" + lineOf("type: lengthRatio")
+                                + ": spec.recipe.validators[3]: min must not exceed max"),
+                lint.err());
+        assertTrue(
+                lint.err()
+                        .contains(job + ":38: spec.recipe.prompts[1].user: variant qa, line 3: unknown variable 'txt'"),
+                lint.err());
+        assertTrue(lint.err().contains("2 problem(s)"), lint.err());
     }
 
     @Test

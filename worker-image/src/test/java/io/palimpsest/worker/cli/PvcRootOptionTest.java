@@ -72,4 +72,31 @@ class PvcRootOptionTest {
                 Files.isRegularFile(out.resolve("_palimpsest/receipts/shard-00000.json")),
                 "run committed under the claim");
     }
+
+    @Test
+    void aClaimFolderThatIsNotThereIsNamedWhereItWasLookedFor() throws Exception {
+        // on a machine where the claim is not mounted, "pvc://corpus/in/ does not exist" alone does not say where to
+        Path claims = Files.createDirectories(dir.resolve("claims"));
+        Path job = dir.resolve("job.yaml");
+        Files.writeString(job, """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriteJob
+                metadata: {name: on-a-claim}
+                spec:
+                  input: {uri: "pvc://corpus/in/"}
+                  output: {uri: "pvc://corpus/out/"}
+                  recipe:
+                    prompts:
+                      - name: plain
+                        render: "{{ text }}"
+                """, StandardCharsets.UTF_8);
+        CliRun run = CliRun.of("plan", "-f", job.toString(), "--pvc-root", claims.toString(), "--termination-log", "");
+        assertEquals(78, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("spec.input.uri pvc://corpus/in/ does not exist or holds no files (read at "
+                                + claims.resolve("corpus/in") + ", where the claim corpus is mounted: claims are read"
+                                + " under $PALIMPSEST_PVC_ROOT, or plan's and run's --pvc-root, else /mnt/pvc)"),
+                run.err());
+    }
 }

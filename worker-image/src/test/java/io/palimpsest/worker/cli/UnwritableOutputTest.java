@@ -1,0 +1,111 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.palimpsest.api.worker.ExitCodes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An output folder this process cannot create or write fails every shard alike: the plan refuses it before anything
+ * runs (exit 78, the field and the folder named), where the first write failed with the file system's bare words and
+ * exit 1, as if another attempt could do better.
+ */
+class UnwritableOutputTest {
+
+    @TempDir
+    Path tmp;
+
+    Path manifests;
+    Path locked;
+
+    @BeforeEach
+    void lockAFolder() throws Exception {
+        manifests = QuickstartCopy.into(tmp);
+        locked = Files.createDirectories(tmp.resolve("locked"));
+        // a folder without write permission stops a user; root it does not, an immutable folder does
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+        if (Files.isWritable(locked)) {
+            chattr("+i");
+        }
+        assumeTrue(!Files.isWritable(locked), "no way to make a folder this process cannot write");
+    }
+
+    @AfterEach
+    void unlock() throws Exception {
+        chattr("-i");
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private void chattr(String flag) throws IOException, InterruptedException {
+        try {
+            new ProcessBuilder("chattr", flag, locked.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
+        } catch (IOException e) {
+            // no chattr here: the permission bits are all there is
+        }
+    }
+
+    @Test
+    void localRefusesAnOutputItCannotCreateBeforeAnyShardRuns() {
+        Path out = locked.resolve("out");
+        CliRun run = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("spec.output.uri " + out.toUri() + ": " + locked + " (above " + out
+                                + ") cannot be written by this process"),
+                run.err());
+        assertTrue(run.err().contains("(spec.output.uri, or --out locally)"), run.err());
+        assertFalse(run.err().contains("shard-00000"), "no shard ran: " + run.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void planRefusesAnOutputFolderItCannotWriteIn() {
+        CliRun run = CliRun.of("plan", "-f", manifests.toString(), "--out", locked.toString(), "--termination-log", "");
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("spec.output.uri " + locked.toUri() + ": " + locked
+                                + " cannot be written by this process"),
+                run.err());
+    }
+
+    @Test
+    void previewRefusesAFolderItCannotWriteBeforeAnyModelCall() {
+        Path out = locked.resolve("preview");
+        CliRun run = CliRun.of(
+                "preview", "-f", manifests.toString(), "--simulate", "--sample", "3", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("--out " + out + ": " + locked + " (above " + out
+                                + ") cannot be written by this process"),
+                run.err());
+        assertFalse(run.err().contains("calibrating"), "no model call before the refusal: " + run.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void previewRefusesAFileWhereItsFolderWouldGoBeforeAnyModelCall() throws IOException {
+        Path out = Files.writeString(tmp.resolve("report"), "someone's file");
+        CliRun run = CliRun.of(
+                "preview", "-f", manifests.toString(), "--simulate", "--sample", "3", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("--out " + out + ": " + out + " is a file"), run.err());
+        assertFalse(run.err().contains("calibrating"), "no model call before the refusal: " + run.err());
+    }
+}
