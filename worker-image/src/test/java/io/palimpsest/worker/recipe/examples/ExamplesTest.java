@@ -73,9 +73,8 @@ class ExamplesTest {
             }
             // the template joins the previous chunks with a newline; the output keeps the page's paragraph breaks
             assertTrue(
-                    owners.stream()
-                            .filter(outputText::containsKey)
-                            .anyMatch(o -> previous.lines().allMatch(outputText.get(o)::contains)),
+                    owners.stream().filter(outputText::containsKey).anyMatch(o -> previous.lines()
+                            .allMatch(outputText.get(o)::contains)),
                     "the context of a chunk is its document's own earlier rewrite: " + previous);
             assertTrue(
                     owners.stream()
