@@ -440,7 +440,7 @@ public final class ParquetReader implements DocumentReader {
      * groups of three digits as {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.120Z}); without the
      * {@code Z} for a local date-time, whose digits are the same.
      */
-    private static String dateTime(long epochSecond, long nanos, boolean instant) {
+    static String dateTime(long epochSecond, long nanos, boolean instant) {
         String text = Instant.ofEpochSecond(epochSecond, nanos).toString();
         return instant ? text : text.substring(0, text.length() - 1);
     }
