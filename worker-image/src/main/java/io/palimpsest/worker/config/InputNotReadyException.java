@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The plan is refused for the state of the input, not for the job as written: the input does not exist,
- * holds no files, none that the globs take, only empty ones, or holds another campaign that is not whole.
+ * holds no files, none that the globs take, only empty ones, holds another campaign that is not whole, or a file
+ * changed while the planner read it.
  * The job that writes it may not have run yet; the process exits as for any {@link InvalidJobException}, and
  * {@code plan} marks its termination message ({@link io.palimpsest.api.worker.PlanRefusals#INPUT_NOT_READY}) so
  * that the operator plans the job again once the RewriteJob writing that input has Succeeded.

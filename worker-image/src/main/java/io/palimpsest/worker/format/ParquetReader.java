@@ -48,7 +48,8 @@ import org.apache.parquet.schema.Type;
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields and LIST columns as arrays, MAP columns as objects,
  * decimals, unsigned integers and half floats as numbers, UUIDs as their text, dates, times and timestamps (INT96 ones
- * too) as ISO-8601 text, an instant ending in {@code Z} where the column is adjusted to UTC; raw binary as base64) and
+ * too) as ISO-8601 text, an instant or a time ending in {@code Z} where the column is adjusted to UTC; raw binary as
+ * base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
  *
  * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
@@ -366,7 +367,7 @@ public final class ParquetReader implements DocumentReader {
             long stored = primitive.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.INT32
                     ? group.getInteger(field, index)
                     : group.getLong(field, index);
-            return nodes.textNode(timeOfDay(stored, time.getUnit(), type.getName()));
+            return nodes.textNode(timeOfDay(stored, time.getUnit(), time.isAdjustedToUTC(), type.getName()));
         }
         if (logical instanceof LogicalTypeAnnotation.TimestampLogicalTypeAnnotation timestamp) {
             return nodes.textNode(timestamp(group.getLong(field, index), timestamp));
@@ -439,24 +440,26 @@ public final class ParquetReader implements DocumentReader {
      * groups of three digits as {@link Instant#toString()} writes it ({@code 2024-01-02T03:04:05.120Z}); without the
      * {@code Z} for a local date-time, whose digits are the same.
      */
-    private static String dateTime(long epochSecond, long nanos, boolean instant) {
+    static String dateTime(long epochSecond, long nanos, boolean instant) {
         String text = Instant.ofEpochSecond(epochSecond, nanos).toString();
         return instant ? text : text.substring(0, text.length() - 1);
     }
 
     /**
-     * A TIME value (a count of its unit since midnight) as an ISO-8601 local time, written as a timestamp's time is
-     * ({@code 03:04:05.123}, {@code 03:04:00}).
+     * A TIME value (a count of its unit since midnight) as ISO-8601 text, written as a timestamp's time is: a time in
+     * UTC ending in {@code Z} when the column is adjusted to UTC, as a TIMESTAMP's instant does ({@code 03:04:05.123Z};
+     * the legacy {@code TIME_MILLIS} and {@code TIME_MICROS} are, by the format's compatibility rules), a local time
+     * otherwise ({@code 03:04:00}).
      *
      * @throws NotATimeOfDay when the count is not within one day
      */
-    private static String timeOfDay(long stored, LogicalTypeAnnotation.TimeUnit unit, String column)
+    private static String timeOfDay(long stored, LogicalTypeAnnotation.TimeUnit unit, boolean utc, String column)
             throws NotATimeOfDay {
         long perSecond = unitsPerSecond(unit);
         if (stored < 0 || stored >= 86_400L * perSecond) {
             throw new NotATimeOfDay(column, stored, unit);
         }
-        String text = dateTime(0, stored * (NANOS_PER_SECOND / perSecond), false);
+        String text = dateTime(0, stored * (NANOS_PER_SECOND / perSecond), utc);
         return text.substring(text.indexOf('T') + 1);
     }
 

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
@@ -19,6 +20,7 @@ import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,6 +75,8 @@ public final class InputSample {
     private final Storage storage;
     private final DocumentReaders readers;
     private final Consumer<String> notes;
+    /** The version the input's listing gave each file, where the store gives one. */
+    private final Map<String, String> listedVersions = new HashMap<>();
 
     public InputSample(Storage storage, DocumentReaders readers) {
         this(storage, readers, note -> {});
@@ -89,7 +93,12 @@ public final class InputSample {
     public void check(List<Shard> shards) throws IOException {
         Map<String, List<String>> byKind = new LinkedHashMap<>();
         TreeSet<String> keys = new TreeSet<>();
-        shards.forEach(s -> s.files().forEach(f -> keys.add(f.key())));
+        shards.forEach(s -> s.files().forEach(f -> {
+            keys.add(f.key());
+            if (f.version() != null) {
+                listedVersions.put(f.key(), f.version());
+            }
+        }));
         for (String key : keys) {
             byKind.computeIfAbsent(kind(key), k -> new ArrayList<>()).add(key);
         }
@@ -191,7 +200,8 @@ public final class InputSample {
                 : FileStartCheck.firstItems(readers.fields(), items);
         IdFieldCheck ids = new IdFieldCheck(readers.fields());
         boolean ended = false;
-        try (DocumentReader reader = readers.open(storage, key)) {
+        String listedVersion = listedVersions.get(key);
+        try (DocumentReader reader = readers.open(storage, key, bytes -> {}, listedVersion)) {
             InputItem item;
             // a sample of the first items that holds no document stops there, whatever the idField check still wants
             while (!(start.settled() && (ids.settled() || !start.document()))) {
@@ -214,13 +224,21 @@ public final class InputSample {
                 lookFurther(reader, ids);
             }
         } catch (CorruptInputException | NoSuchFileException e) {
+            // bytes of a file rewritten as it was read, or a file deleted since it was listed, are no corrupt file
+            throwIfChanged(key, listedVersion, e);
             return new Sample(Sampled.CORRUPT);
         } catch (ObjectArchivedException e) {
             throw archivedInput(storage.describe(key), e);
+        } catch (IOException e) {
+            throwIfChanged(key, listedVersion, e);
+            throw e;
         } catch (RuntimeException e) {
             Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
             if (archived.isPresent() && !(e instanceof InvalidJobException)) {
                 throw archivedInput(storage.describe(key), archived.get());
+            }
+            if (!(e instanceof InvalidJobException)) {
+                throwIfChanged(key, listedVersion, e);
             }
             throw e; // no decode failure (a reader reports each as a CorruptInputException): the store's, as it is
         }
@@ -235,6 +253,14 @@ public final class InputSample {
             throw new InvalidJobException(ManifestField.job("spec.input.idField"), noIds.get());
         }
         return new Sample(start.document() ? Sampled.DOCUMENT : Sampled.NOTHING);
+    }
+
+    /** Refuses the plan when the read failed because the file changed since the input was listed. */
+    private void throwIfChanged(String key, String listedVersion, Exception failure) {
+        Optional<InputNotReadyException> changed = InputChangedWhilePlanned.of(storage, key, listedVersion, failure);
+        if (changed.isPresent()) {
+            throw changed.get();
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.CorruptInputException;
@@ -31,10 +32,21 @@ public final class ItemsForLimit implements JobPlanner.ItemCounter {
 
     @Override
     public long count(String key, long atMost) throws IOException {
+        return count(key, null, atMost);
+    }
+
+    /** A file the input's listing gave: read as the version listed, and a read that failed for a change said so. */
+    @Override
+    public long count(ShardFile file, long atMost) throws IOException {
+        return count(file.key(), file.version(), atMost);
+    }
+
+    private long count(String key, String listedVersion, long atMost) throws IOException {
         long items;
-        try (DocumentReader reader = readers.open(storage, key)) {
+        try (DocumentReader reader = readers.open(storage, key, bytes -> {}, listedVersion)) {
             items = reader.itemsLeft(atMost);
         } catch (CorruptInputException e) {
+            throwIfChanged(key, listedVersion, e);
             CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
             corrupt.take(new CorruptFileException(storage.describe(key), key, e));
             corrupt.refuse(storage::describe);
@@ -44,8 +56,18 @@ public final class ItemsForLimit implements JobPlanner.ItemCounter {
             if (archived.isPresent() && !(e instanceof InvalidJobException)) {
                 throw InputSample.archivedInput(storage.describe(key), archived.get());
             }
+            if (!(e instanceof InvalidJobException)) {
+                throwIfChanged(key, listedVersion, e);
+            }
             throw e;
         }
         return items;
+    }
+
+    private void throwIfChanged(String key, String listedVersion, Exception failure) {
+        Optional<InputNotReadyException> changed = InputChangedWhilePlanned.of(storage, key, listedVersion, failure);
+        if (changed.isPresent()) {
+            throw changed.get();
+        }
     }
 }

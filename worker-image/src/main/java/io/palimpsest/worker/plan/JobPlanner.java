@@ -81,6 +81,11 @@ public final class JobPlanner {
     @FunctionalInterface
     public interface ItemCounter {
         long count(String key, long atMost) throws IOException;
+
+        /** The listed file's items: a counter that reads the store may compare the version the listing gave. */
+        default long count(ShardFile file, long atMost) throws IOException {
+            return count(file.key(), atMost);
+        }
     }
 
     public Result plan(InputRoot input, KeyFilter filter, Storage output) throws IOException {
@@ -197,7 +202,7 @@ public final class JobPlanner {
                 if (remaining <= 0) {
                     break;
                 }
-                long items = counter.count(file.key(), remaining + 1);
+                long items = counter.count(file, remaining + 1);
                 if (items > remaining) {
                     kept.add(new ShardFile(file.key(), file.bytes(), remaining, null, file.version()));
                     remaining = 0;

@@ -3,6 +3,7 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.EarlierIdForms;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.SourcePosition;
@@ -133,7 +134,8 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
                 }
                 Entry listed = next;
                 next = read();
-                if (!listed.repeat().id().equals(doc.id())) {
+                // a plan of an earlier version lists a Parquet date or time id in the form that version read it in
+                if (!EarlierIdForms.sameId(listed.repeat().id(), doc.id())) {
                     throw changed(listed.repeat(), "a document with id '" + doc.id() + "'");
                 }
                 if (listed.repeat().first() != shard) {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dates, times and timestamps as the writers of Parquet corpora mark them become ISO-8601 text in a document's
- * metadata ({@code "2024-02-29"}, {@code "03:04:05.120"}, {@code "2024-01-02T03:04:05.123456Z"}), in lists, maps and
+ * metadata ({@code "2024-02-29"}, {@code "03:04:05.120Z"}, {@code "2024-01-02T03:04:05.123456Z"}), in lists, maps and
  * structs too, where they were the numbers Parquet stores (days since 1970, units since midnight or since 1970) that a
  * template or a reader of the output had to know the unit of.
  */
@@ -81,13 +81,41 @@ class ParquetDateTimeTest {
         Document doc = onlyDocument("pandas.parquet");
         assertEquals(
                 json.readTree("{\"day\":\"2024-02-29\",\"before_1970\":\"1969-07-20\","
-                        + "\"t_ms\":\"03:04:05.120\",\"t_us\":\"03:04:05.123456\",\"t_ns\":\"03:04:05.123456789\","
+                        + "\"t_ms\":\"03:04:05.120Z\",\"t_us\":\"03:04:05.123456Z\",\"t_ns\":\"03:04:05.123456789\","
                         + "\"midnight\":\"00:00:00\","
                         + "\"naive_ns\":\"2024-01-02T03:04:05.123456789\",\"naive_us\":\"2024-01-02T03:04:05.123456\","
                         + "\"utc_ns\":\"2024-01-02T03:04:05.123456789Z\",\"utc_us\":\"2024-01-02T03:04:05.123456Z\","
                         + "\"utc_ms\":\"2024-01-02T03:04:05.120Z\",\"last_ms_of_1969\":\"1969-12-31T23:59:59.999Z\","
                         + "\"whole_second\":\"2024-01-02T03:04:05Z\"}"),
                 doc.metadata());
+    }
+
+    /**
+     * A TIME adjusted to UTC is a time with its offset, which ISO-8601 writes with {@code Z} as the instant of a
+     * TIMESTAMP adjusted to UTC is written; a local TIME, as a local date-time, has none.
+     */
+    @Test
+    void aTimeAdjustedToUtcEndsInZAsATimestampAdjustedToUtcDoes() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType("message schema {"
+                + " optional binary text (STRING);"
+                + " optional int32 utc_time (TIME(MILLIS,true)); optional int32 local_time (TIME(MILLIS,false));"
+                + " optional int64 utc_timestamp (TIMESTAMP(MILLIS,true));"
+                + " optional int64 local_timestamp (TIMESTAMP(MILLIS,false));"
+                + " }");
+        ParquetRows.write(dir.resolve("offsets.parquet"), schema, groups -> new Group[] {
+            groups.newGroup()
+                    .append("text", "t")
+                    .append("utc_time", 11_045_120)
+                    .append("local_time", 11_045_120)
+                    .append("utc_timestamp", SECONDS * 1_000L + 120L)
+                    .append("local_timestamp", SECONDS * 1_000L + 120L)
+        });
+
+        assertEquals(
+                json.readTree("{\"utc_time\":\"03:04:05.120Z\",\"local_time\":\"03:04:05.120\","
+                        + "\"utc_timestamp\":\"2024-01-02T03:04:05.120Z\","
+                        + "\"local_timestamp\":\"2024-01-02T03:04:05.120\"}"),
+                onlyDocument("offsets.parquet").metadata());
     }
 
     /** pyarrow's {@code list<date32>}, {@code map<string, timestamp>} and a struct with a time: the same text inside. */
@@ -112,7 +140,7 @@ class ParquetDateTimeTest {
 
         assertEquals(
                 json.readTree("{\"days\":[\"2024-02-29\",null],\"seen\":{\"1970-01-01\":\"2024-01-02T03:04:05Z\"},"
-                        + "\"opening\":{\"from\":\"09:00:00\",\"name\":\"morning\"}}"),
+                        + "\"opening\":{\"from\":\"09:00:00Z\",\"name\":\"morning\"}}"),
                 onlyDocument("nested.parquet").metadata());
     }
 
@@ -120,7 +148,7 @@ class ParquetDateTimeTest {
      * Files of older writers (parquet-mr before 1.11, Hive, Impala, Spark 2, pyarrow before 0.15) mark these columns
      * with the legacy converted types alone, no logical type: {@code TIMESTAMP_MILLIS} and {@code TIMESTAMP_MICROS}
      * are instants (the format's compatibility rules say adjusted to UTC), {@code DATE} a date, {@code TIME_MILLIS} a
-     * time. Such a footer is made here from one the Parquet library wrote, its logical types taken out.
+     * time in UTC, by the same rules. Such a footer is made here from one the Parquet library wrote, its logical types taken out.
      */
     @Test
     void legacyConvertedTypesWithoutALogicalTypeReadAlike() throws IOException {
@@ -143,7 +171,7 @@ class ParquetDateTimeTest {
 
         assertEquals(
                 json.readTree("{\"ts_ms\":\"2024-01-02T03:04:05.120Z\",\"ts_us\":\"2024-01-02T03:04:05.123456Z\","
-                        + "\"day\":\"2024-02-29\",\"t_ms\":\"03:04:05.120\",\"t_us\":\"03:04:05.123456\"}"),
+                        + "\"day\":\"2024-02-29\",\"t_ms\":\"03:04:05.120Z\",\"t_us\":\"03:04:05.123456Z\"}"),
                 onlyDocument("hive.parquet").metadata());
     }
 
@@ -165,7 +193,7 @@ class ParquetDateTimeTest {
                             + " at least 0 and less than a day)",
                     bad.detail());
             Document next = assertInstanceOf(Document.class, reader.next());
-            assertEquals("23:59:59.999", next.metadata().get("at").asText());
+            assertEquals("23:59:59.999Z", next.metadata().get("at").asText());
             assertNull(reader.next());
         }
     }

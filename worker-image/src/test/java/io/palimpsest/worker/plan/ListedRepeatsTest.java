@@ -2,6 +2,8 @@ package io.palimpsest.worker.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
@@ -10,6 +12,7 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.RepeatedIds;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.run.ShardInput;
@@ -56,6 +59,55 @@ class ListedRepeatsTest {
             assertEquals(
                     "id 'w' appeared first in shard 1 (the first occurrence in the plan wins)",
                     repeats.repeatOf(5, doc("w", "b.jsonl", 11)));
+        }
+    }
+
+    /**
+     * A plan of a version that read a Parquet DATE, TIME or TIMESTAMP id column as the number Parquet stores (days,
+     * or units since midnight or since 1970), resumed by a worker that reads it as ISO-8601 text, lists its repeats'
+     * ids in the earlier form: each is the same id in the other form (a TIMESTAMP in micros adjusted to UTC, one in
+     * millis not adjusted, a DATE, a TIME in millis, which is adjusted to UTC, a TIME of the version that wrote it
+     * without its Z), and the shard reads on, where it failed as an input changed since it was planned. A number that
+     * is another moment in every unit is another document, and still fails so.
+     */
+    @Test
+    void idsListedInTheFormAnEarlierVersionReadParquetDatesAndTimesInAreTheSameIds() throws IOException {
+        Path list = dir.resolve("list.jsonl");
+        Files.writeString(list, """
+                {"item":1,"id":"1704164645123456","first":0,"firstItem":0}
+                {"item":2,"id":"1704164645120","first":0}
+                {"item":3,"id":"19782","first":0}
+                {"item":4,"id":"11045120","first":0}
+                {"item":5,"id":"03:04:05.120","first":0}
+                {"item":6,"id":"1704164645124","first":0}
+                """);
+        try (ListedRepeats source = new ListedRepeats(0, list, new ObjectMapper());
+                RepeatedIds repeats = source.open()) {
+            assertNull(repeats.repeatOf(0, doc("2024-01-02T03:04:05.123456Z", "a.parquet", 1)));
+            assertEquals(
+                    "id '2024-01-02T03:04:05.123456Z' appeared earlier in this shard, at a.parquet:1 (the first copy,"
+                            + " which is kept)",
+                    repeats.repeatOf(1, doc("2024-01-02T03:04:05.123456Z", "a.parquet", 2)));
+            assertEquals(
+                    "id '2024-01-02T03:04:05.120' appeared earlier in this shard",
+                    repeats.repeatOf(2, doc("2024-01-02T03:04:05.120", "a.parquet", 3)));
+            assertEquals(
+                    "id '2024-02-29' appeared earlier in this shard",
+                    repeats.repeatOf(3, doc("2024-02-29", "a.parquet", 4)));
+            assertEquals(
+                    "id '03:04:05.120Z' appeared earlier in this shard",
+                    repeats.repeatOf(4, doc("03:04:05.120Z", "a.parquet", 5)));
+            assertEquals(
+                    "id '03:04:05.120Z' appeared earlier in this shard",
+                    repeats.repeatOf(5, doc("03:04:05.120Z", "a.parquet", 6)));
+            ShardDataException changed = assertThrows(
+                    ShardDataException.class,
+                    () -> repeats.repeatOf(6, doc("2024-01-02T03:04:05.123Z", "a.parquet", 7)));
+            assertTrue(
+                    changed.getMessage()
+                            .startsWith("item 6 of shard 0 is a document with id '2024-01-02T03:04:05.123Z', but when"
+                                    + " the job was planned it was a document with id '1704164645124'"),
+                    changed.getMessage());
         }
     }
 
