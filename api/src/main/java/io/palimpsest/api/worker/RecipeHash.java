@@ -23,11 +23,22 @@ public final class RecipeHash {
 
     public static String of(Recipe recipe) {
         try {
-            byte[] json = CANONICAL.writeValueAsBytes(recipe);
             return "sha256:"
                     + HexFormat.of()
-                            .formatHex(MessageDigest.getInstance("SHA-256").digest(json));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(canonicalJson(recipe)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash recipe", e);
+        }
+    }
+
+    /**
+     * The recipe as it is hashed: what an output's {@code recipe.json} keeps of it, so that a later job with
+     * another recipe can be told which fields differ, not only that the hashes do.
+     */
+    public static byte[] canonicalJson(Recipe recipe) {
+        try {
+            return CANONICAL.writeValueAsBytes(recipe);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot hash recipe", e);
         }
     }

@@ -194,7 +194,7 @@ final class PlanCommand implements Callable<Integer> {
         ForeignOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
         UnwritableOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
-        RecipeMarker recipe = new RecipeMarker(json);
+        RecipeMarker recipe = new RecipeMarker(json).withRecipe(runtime.spec.getRecipe());
         if (!acceptRecipeChange) {
             refuseAnotherJobsOutput(runtime, recipe);
         }

@@ -181,6 +181,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 throw new InvalidJobException(elsewhere + "; retry with the campaign's manifests");
             }
             new RecipeMarker(json)
+                    .withRecipe(job.getSpec().getRecipe())
                     .checkStrict(
                             output,
                             job.getRecipeHash(),

@@ -2,14 +2,19 @@ package io.palimpsest.worker.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ModelIdentity;
+import io.palimpsest.api.worker.RecipeHash;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +45,14 @@ import java.util.Optional;
  * not compared; a job whose namespace differs from the recorded one is another campaign ({@link
  * #ownedElsewhere}), whatever its name, recipe and model. A marker without the field gets it from
  * the next plan that knows it.
+ *
+ * <p>{@code recipe} is the recipe itself, as it is hashed ({@link RecipeHash#canonicalJson}), another optional
+ * field of format 1: with it a job whose recipe hash differs is told which fields changed ({@link
+ * RecipeChanges}: {@code spec.recipe.prompts[1].user}, {@code spec.recipe.chunking.maxTokens 512 -> 1024}), and
+ * a run from manifest files puts the line of the first before the refusal. It is left out for a recipe longer
+ * than {@link #RECIPE_MAX_BYTES} (every worker reads the marker) and for a marker of an earlier version; such an
+ * output's refusal names the two hashes, at the line of {@code spec.recipe}. A matching marker without it, or
+ * with the recipe as another version wrote it, gets this job's from the next plan.
  */
 public final class RecipeMarker {
 
@@ -54,6 +67,9 @@ public final class RecipeMarker {
     public static final int OUTPUT_FORMAT = 1;
 
     static final String RECEIPTS = "_palimpsest/receipts/";
+
+    /** Longest recipe the marker keeps, as canonical JSON; a longer one is recorded by its hash only. */
+    static final int RECIPE_MAX_BYTES = 256 * 1024;
 
     /**
      * The output was written in a later {@link #OUTPUT_FORMAT} than this version reads. No flag
@@ -83,10 +99,29 @@ public final class RecipeMarker {
         }
     }
 
+    /** How the job differs from the output, in words, and the manifest fields that say it, first the likeliest. */
+    private record Finding(String words, List<ManifestField> about) {}
+
     private final ObjectMapper json;
 
+    /** This job's recipe as it is hashed; null when not known (nothing recorded, no field named). */
+    private final JsonNode recipe;
+
     public RecipeMarker(ObjectMapper json) {
+        this(json, null);
+    }
+
+    private RecipeMarker(ObjectMapper json, JsonNode recipe) {
         this.json = json;
+        this.recipe = recipe;
+    }
+
+    /**
+     * This marker, knowing the job's recipe: it records it, and names the fields where it differs from the
+     * recorded one.
+     */
+    public RecipeMarker withRecipe(Recipe jobRecipe) throws IOException {
+        return new RecipeMarker(json, jobRecipe == null ? null : json.readTree(RecipeHash.canonicalJson(jobRecipe)));
     }
 
     /** Refuses a recipe other than the output's, unless accepted; reads only, so a refusal writes nothing. */
@@ -108,17 +143,19 @@ public final class RecipeMarker {
      */
     public void check(Storage output, String recipeHash, String model, String modelIdentity, boolean acceptChange)
             throws IOException {
-        String drift = drift(output, recipeHash, model, modelIdentity);
+        Finding drift = find(output, recipeHash, model, modelIdentity);
         if (drift != null && !acceptChange) {
             long committed = output.list(RECEIPTS).stream()
                     .filter(o -> o.key().endsWith(".json"))
                     .count();
-            throw new InvalidJobException(drift + "; write to a new output, or pass --accept-recipe-change"
-                    + (committed > 0
-                            ? " to add shards made this way beside the " + committed
-                                    + " committed one(s), which stay as they are"
-                            : " to run it there: no shard is committed yet, and checkpoint parts made the other way"
-                                    + " are discarded, not resumed"));
+            throw new InvalidJobException(
+                    drift.words() + "; write to a new output, or pass --accept-recipe-change"
+                            + (committed > 0
+                                    ? " to add shards made this way beside the " + committed
+                                            + " committed one(s), which stay as they are"
+                                    : " to run it there: no shard is committed yet, and checkpoint parts made the"
+                                            + " other way are discarded, not resumed"),
+                    drift.about());
         }
     }
 
@@ -128,9 +165,9 @@ public final class RecipeMarker {
      */
     public void checkStrict(Storage output, String recipeHash, String model, String modelIdentity, String howToProceed)
             throws IOException {
-        String drift = drift(output, recipeHash, model, modelIdentity);
+        Finding drift = find(output, recipeHash, model, modelIdentity);
         if (drift != null) {
-            throw new InvalidJobException(drift + "; " + howToProceed);
+            throw new InvalidJobException(drift.words() + "; " + howToProceed, drift.about());
         }
     }
 
@@ -145,6 +182,11 @@ public final class RecipeMarker {
      * version's) passes.
      */
     public String drift(Storage output, String recipeHash, String model, String modelIdentity) throws IOException {
+        Finding finding = find(output, recipeHash, model, modelIdentity);
+        return finding == null ? null : finding.words();
+    }
+
+    private Finding find(Storage output, String recipeHash, String model, String modelIdentity) throws IOException {
         Recorded recorded = recorded(output).orElse(null);
         if (recorded == null) {
             return null;
@@ -152,19 +194,47 @@ public final class RecipeMarker {
         if (recipeHash != null
                 && recorded.recipeHash() != null
                 && !recorded.recipeHash().equals(recipeHash)) {
-            return "recipe drift: " + output.describe() + " was made with recipe " + recorded.recipeHash()
-                    + ", this job's recipe is " + recipeHash;
+            List<RecipeChanges.Change> changes = changedFields(output, recorded.recipeHash());
+            List<ManifestField> about = new ArrayList<>();
+            changes.forEach(c -> about.add(ManifestField.job(c.path())));
+            about.add(ManifestField.job(RecipeChanges.RECIPE));
+            return new Finding(
+                    "recipe drift: " + output.describe() + " was made with recipe " + recorded.recipeHash()
+                            + ", this job's recipe is " + recipeHash
+                            + (changes.isEmpty() ? "" : " (" + RecipeChanges.said(changes) + ")"),
+                    about);
         }
         if (model != null && recorded.model() != null && !recorded.model().equals(model)) {
-            return "model drift: " + output.describe() + " was made with model '" + recorded.model()
-                    + "', this job's model is '" + model + "' (the model name sent in requests)";
+            return new Finding(
+                    "model drift: " + output.describe() + " was made with model '" + recorded.model()
+                            + "', this job's model is '" + model + "' (the model name sent in requests)",
+                    List.of());
         }
         if (!sameIdentity(recorded.modelIdentity(), modelIdentity)) {
-            return "model drift: " + output.describe() + " was made with model '" + recorded.model() + "' as ["
-                    + recorded.modelIdentity() + "], this job's model '" + model + "' is [" + modelIdentity
-                    + "] (the same name sent in requests, other weights)";
+            return new Finding(
+                    "model drift: " + output.describe() + " was made with model '" + recorded.model() + "' as ["
+                            + recorded.modelIdentity() + "], this job's model '" + model + "' is [" + modelIdentity
+                            + "] (the same name sent in requests, other weights)",
+                    List.of());
         }
         return null;
+    }
+
+    /**
+     * The fields of this job's recipe that differ from the one the marker keeps for {@code recordedHash}; empty
+     * when either is not known (a marker of an earlier version, a recipe too long to keep, the hash taken from a
+     * receipt) or they read the same (hashed otherwise by another version).
+     */
+    private List<RecipeChanges.Change> changedFields(Storage output, String recordedHash) throws IOException {
+        if (recipe == null || !output.exists(KEY)) {
+            return List.of();
+        }
+        JsonNode node = readable(output, output.readAll(KEY));
+        JsonNode kept = node == null ? null : node.get("recipe");
+        if (kept == null || !kept.isObject() || !recordedHash.equals(text(node, "recipeHash"))) {
+            return List.of();
+        }
+        return RecipeChanges.between(kept, recipe);
     }
 
     /** Records the recipe and model once planning succeeded (replaces the record when a change was accepted). */
@@ -187,9 +257,10 @@ public final class RecipeMarker {
 
     /**
      * Records the recipe, model, model identity and the job's namespace and name (identity and namespace
-     * left out when null: not known); a marker that matches but lacks the identity or the namespace gets
-     * them, and one that records another namespace (a move to another namespace, accepted) takes this
-     * job's.
+     * left out when null: not known), and the recipe itself when this marker knows it ({@link #withRecipe});
+     * a marker that matches but lacks the identity, the namespace or the recipe (or keeps the recipe as
+     * another version wrote it) gets them, and one that records another namespace (a move to another
+     * namespace, accepted) takes this job's.
      */
     public void record(
             Storage output, String recipeHash, String model, String modelIdentity, String namespace, String job)
@@ -211,6 +282,10 @@ public final class RecipeMarker {
             fields.put("namespace", namespace);
         }
         fields.put("job", job == null ? "" : job);
+        JsonNode kept = recipe != null && json.writeValueAsBytes(recipe).length <= RECIPE_MAX_BYTES ? recipe : null;
+        if (kept != null) {
+            fields.put("recipe", kept);
+        }
         byte[] content = json.writeValueAsBytes(fields);
         if (!output.createIfAbsent(KEY, content)) {
             JsonNode node = output.exists(KEY) ? readable(output, output.readAll(KEY)) : null;
@@ -221,7 +296,8 @@ public final class RecipeMarker {
                             && Objects.equals(model, r.model())
                             && (modelIdentity == null
                                     || (r.modelIdentity() != null && sameIdentity(r.modelIdentity(), modelIdentity)))
-                            && (thisNamespace == null || thisNamespace.equals(recordedNamespace)))
+                            && (thisNamespace == null || thisNamespace.equals(recordedNamespace))
+                            && (kept == null || kept.equals(node.get("recipe"))))
                     .orElse(false);
             if (!same) {
                 output.put(KEY, content);

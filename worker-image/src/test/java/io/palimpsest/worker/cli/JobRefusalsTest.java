@@ -1227,6 +1227,73 @@ class JobRefusalsTest {
     }
 
     /**
+     * A data engineer who edited one prompt is told which fields of the recipe changed, at the line of the first in
+     * the job's file, not only two hashes: the marker keeps the recipe. The planner in a pod says the same words
+     * (without a line: it reads a resolved job), in its termination message.
+     */
+    @Test
+    void aChangedRecipeIsRefusedAtTheLineOfTheFieldThatChanged() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+
+        edit("Turn the document below", "Turn the text below");
+        edit("maxTokens: 1024, seed: 2}", "maxTokens: 2048, seed: 2}");
+        CliRun drift = local();
+        assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
+        String changed =
+                "(changed: spec.recipe.prompts[1].sampling.maxTokens 1024 -> 2048; spec.recipe.prompts[1].user);"
+                        + " write to a new output, or pass --accept-recipe-change";
+        assertTrue(
+                drift.err()
+                        .matches("(?s).*"
+                                + java.util.regex.Pattern.quote(manifests.resolve("job.yaml") + ":"
+                                        + lineOf("maxTokens: 2048") + ": spec.recipe.prompts[1].sampling.maxTokens:"
+                                        + " recipe drift: ")
+                                + ".* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64} "
+                                + java.util.regex.Pattern.quote(changed) + ".*"),
+                drift.err());
+
+        Path termination = tmp.resolve("termination-log");
+        CliRun planner = CliRun.of(
+                "plan",
+                "-f",
+                manifests.toString(),
+                "--out",
+                out.toString(),
+                "--termination-log",
+                termination.toString());
+        assertEquals(ExitCodes.INVALID_JOB, planner.exit(), planner.err());
+        String message = Files.readString(termination);
+        assertTrue(message.startsWith("recipe drift: ") && message.contains(changed), message);
+    }
+
+    /**
+     * An output whose marker keeps only the recipe's hash (an earlier version's) is refused with the two hashes, at
+     * the line of spec.recipe.
+     */
+    @Test
+    void aChangedRecipeOfAnOutputWhoseMarkerKeepsOnlyTheHashIsRefusedAtTheRecipesLine() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Path marker = out.resolve("_palimpsest/recipe.json");
+        ObjectNode node = (ObjectNode) new ObjectMapper().readTree(Files.readString(marker));
+        assertTrue(node.has("recipe"), node.toString());
+        node.remove("recipe");
+        Files.writeString(marker, node.toString());
+
+        edit("seed: 2}", "seed: 3}");
+        CliRun drift = local();
+        assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
+        assertTrue(
+                drift.err()
+                        .matches("(?s).*"
+                                + java.util.regex.Pattern.quote(manifests.resolve("job.yaml") + ":"
+                                        + lineOf("  recipe:") + ": spec.recipe: recipe drift: ")
+                                + ".* this job's recipe is sha256:[0-9a-f]{64}; write to a new output.*"),
+                drift.err());
+    }
+
+    /**
      * Another job (another name, another recipe) pointed at an output is told the output is that job's,
      * not offered --accept-recipe-change as for a changed recipe of the same job; a renamed job with
      * the same recipe runs on.
