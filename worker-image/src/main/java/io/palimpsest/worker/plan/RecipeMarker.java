@@ -208,7 +208,8 @@ public final class RecipeMarker {
             return new Finding(
                     "model drift: " + output.describe() + " was made with model '" + recorded.model()
                             + "', this job's model is '" + model + "' (the model name sent in requests)",
-                    List.of());
+                    // the name sent is the RewriterModel's servedModelName, else its own name
+                    List.of(ManifestField.model("spec.servedModelName"), ManifestField.model("metadata.name")));
         }
         if (!sameIdentity(recorded.modelIdentity(), modelIdentity)) {
             return new Finding(

@@ -451,6 +451,9 @@ class DuplicateIdsAcrossShardsTest {
                 "--termination-log",
                 tmp.resolve("termination").toString());
 
+        // locally, at the line of the RewriterModel's field that names it
+        int line = Files.readAllLines(job).indexOf("  servedModelName: other") + 1;
+        assertTrue(local.err().contains(job + ":" + line + ": spec.servedModelName: model drift: "), local.err());
         for (CliRun refused : List.of(local, run)) {
             assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
             assertTrue(
