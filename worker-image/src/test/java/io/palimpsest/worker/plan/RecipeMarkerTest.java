@@ -1,10 +1,13 @@
 package io.palimpsest.worker.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.worker.RecipeHash;
 import io.palimpsest.worker.storage.FileStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -75,5 +78,42 @@ class RecipeMarkerTest {
         assertEquals(Optional.of(new RecipeMarker.Recorded("sha256:a", "m")), marker.recorded(output));
         String drift = marker.drift(output, "sha256:a", "other-model");
         assertTrue(drift != null && drift.startsWith("model drift: "), String.valueOf(drift));
+    }
+
+    private Recipe recipe(String user) throws Exception {
+        return json.readValue(
+                "{\"prompts\":[{\"name\":\"a\",\"user\":" + json.writeValueAsString(user) + "}]}", Recipe.class);
+    }
+
+    /**
+     * A marker that keeps only the hash (an earlier version's) gets the recipe from the next plan with that recipe,
+     * and a later job is then told which field changed; a recipe too long to keep is recorded by its hash only.
+     */
+    @Test
+    void aMarkerOfTheHashOnlyGetsTheRecipeAndATooLongRecipeIsKeptByItsHash() throws Exception {
+        FileStorage output = new FileStorage(root);
+        Recipe kept = recipe("Rewrite {{ text }}");
+        String hash = RecipeHash.of(kept);
+        output.put(
+                RecipeMarker.KEY,
+                ("{\"recipeHash\":\"" + hash + "\",\"model\":\"m\",\"job\":\"j\"}").getBytes(StandardCharsets.UTF_8));
+        Recipe edited = recipe("Rewrite well {{ text }}");
+        String before = new RecipeMarker(json).withRecipe(edited).drift(output, RecipeHash.of(edited), "m");
+        assertTrue(before.endsWith(", this job's recipe is " + RecipeHash.of(edited)), before);
+
+        new RecipeMarker(json).withRecipe(kept).record(output, hash, "m", "j");
+        assertTrue(json.readTree(output.readAll(RecipeMarker.KEY)).has("recipe"), "the next plan adds the recipe");
+        String after = new RecipeMarker(json).withRecipe(edited).drift(output, RecipeHash.of(edited), "m");
+        assertTrue(
+                after.endsWith(
+                        " (changed: spec.recipe.prompts[0].user 'Rewrite {{ text }}' -> 'Rewrite well {{ text }}')"),
+                after);
+
+        Recipe huge = recipe("x".repeat(RecipeMarker.RECIPE_MAX_BYTES));
+        FileStorage other = new FileStorage(root.resolve("other"));
+        new RecipeMarker(json).withRecipe(huge).record(other, RecipeHash.of(huge), "m", "j");
+        assertFalse(json.readTree(other.readAll(RecipeMarker.KEY)).has("recipe"), "kept by its hash only");
+        String drift = new RecipeMarker(json).withRecipe(kept).drift(other, hash, "m");
+        assertTrue(drift.endsWith(", this job's recipe is " + hash), drift);
     }
 }
