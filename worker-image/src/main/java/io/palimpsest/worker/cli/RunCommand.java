@@ -18,6 +18,7 @@ import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
@@ -115,9 +116,12 @@ final class RunCommand implements Callable<Integer> {
                     "Address the metrics server listens on; default: $PALIMPSEST_METRICS_ADDRESS or 0.0.0.0 (every address of the pod).")
     String metricsAddress;
 
+    /** The process environment unless a test sets another. */
+    WorkerEnvironment environment;
+
     @Override
     public Integer call() throws Exception {
-        WorkerEnvironment environment = pod.environment();
+        WorkerEnvironment environment = this.environment != null ? this.environment : pod.environment();
         ObjectMapper json = new ObjectMapper();
         int shardIndex = shard != null
                 ? shard
@@ -143,6 +147,16 @@ final class RunCommand implements Callable<Integer> {
                     : endpoint != null
                             ? EndpointOption.checked("--endpoint", endpoint)
                             : resolvedEndpoint(runtime, environment);
+            Optional<String> outside = modelUrl == null
+                    ? Optional.empty()
+                    : ClusterServiceEndpoint.unreachableOutside(
+                            modelUrl, endpointSource(environment), environment.inCluster(), InetAddress::getAllByName);
+            if (outside.isPresent()) {
+                // by hand outside a cluster the name never resolves: refused now, as local refuses an endpoint that
+                // does not answer, not after the whole outage window
+                System.err.println("palimpsest run: " + outside.get());
+                return ExitCodes.MODEL_UNREACHABLE;
+            }
             RunProgress progress = new RunProgress();
             int port = metricsPort != null
                     ? metricsPort
@@ -422,6 +436,16 @@ final class RunCommand implements Callable<Integer> {
             started.accept(runner);
             return runner.run(shard, planned.manifestSha256());
         }
+    }
+
+    /** Where the model endpoint came from, as {@link #resolvedEndpoint} and {@code --endpoint} choose it. */
+    private String endpointSource(WorkerEnvironment environment) {
+        if (endpoint != null) {
+            return "--endpoint";
+        }
+        return environment.get("PALIMPSEST_MODEL_ENDPOINT").isPresent()
+                ? "PALIMPSEST_MODEL_ENDPOINT"
+                : "the job's resolved endpoint";
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {
