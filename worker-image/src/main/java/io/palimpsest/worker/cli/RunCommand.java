@@ -14,6 +14,7 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
@@ -151,12 +152,6 @@ final class RunCommand implements Callable<Integer> {
                     ? Optional.empty()
                     : ClusterServiceEndpoint.unreachableOutside(
                             modelUrl, endpointSource(environment), environment.inCluster(), InetAddress::getAllByName);
-            if (outside.isPresent()) {
-                // by hand outside a cluster the name never resolves: refused now, as local refuses an endpoint that
-                // does not answer, not after the whole outage window
-                System.err.println("palimpsest run: " + outside.get());
-                return ExitCodes.MODEL_UNREACHABLE;
-            }
             RunProgress progress = new RunProgress();
             int port = metricsPort != null
                     ? metricsPort
@@ -189,7 +184,10 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         progress,
                         runner -> sigterm.started(runner, stopWithin),
-                        sigterm::stopping);
+                        sigterm::stopping,
+                        () -> outside.ifPresent(why -> {
+                            throw new EndpointOutOfReach(why);
+                        }));
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -197,6 +195,11 @@ final class RunCommand implements Callable<Integer> {
                         client == null ? new ClientStats() : client.stats(),
                         client == null ? 0 : client.concurrency().limit(),
                         sigterm.stoppedBy());
+            } catch (EndpointOutOfReach e) {
+                // by hand outside a cluster the name never resolves: refused once the shard is known to have work,
+                // as local refuses an endpoint that does not answer, not after the whole outage window
+                System.err.println("palimpsest run: " + e.getMessage());
+                return ExitCodes.MODEL_UNREACHABLE;
             } catch (StoreUnavailableException e) {
                 // down before the shard started (its plan, the recipe record): the same outage exit as later on
                 report = storeUnreachable(shardIndex, attemptNumber, e);
@@ -245,7 +248,8 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         new RunProgress(),
                         runner -> runner.onlyIfCommitted(refusal),
-                        () -> false);
+                        () -> false,
+                        () -> {});
             }
         } catch (Exception e) {
             System.err.println("palimpsest run: shard " + shardIndex + " has used its attempts and its receipt could"
@@ -348,7 +352,8 @@ final class RunCommand implements Callable<Integer> {
                 maxOutage,
                 progress,
                 runner -> {},
-                () -> false);
+                () -> false,
+                () -> {});
     }
 
     /**
@@ -356,6 +361,8 @@ final class RunCommand implements Callable<Integer> {
      * @param stopping true once the process was told to stop: the processor's pre-flight count
      *                 (tokenizer.mode: server) is waited for no longer, so the runner starts, is stopped
      *                 at once and reports within the time the signal leaves
+     * @param modelReachable checks, once the shard is known to have work (planned, of this recipe, no receipt), that
+     *                 the model can be called from here, and throws when it cannot
      */
     static ShardRunner.Report runShard(
             JobRuntime runtime,
@@ -367,7 +374,8 @@ final class RunCommand implements Callable<Integer> {
             Duration maxOutage,
             RunProgress progress,
             Consumer<ShardRunner> started,
-            BooleanSupplier stopping)
+            BooleanSupplier stopping,
+            Runnable modelReachable)
             throws IOException {
         ShardManifest.Planned planned;
         try {
@@ -412,6 +420,9 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
+        if (!runtime.output().exists(new ShardLayout(shardIndex, null).receiptKey())) {
+            modelReachable.run();
+        }
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
         DuplicateIdIndex index = new DuplicateIdIndex(runtime.json);
@@ -435,6 +446,13 @@ final class RunCommand implements Callable<Integer> {
                     index.waivedStarts(runtime.output(), planned.manifestSha256()));
             started.accept(runner);
             return runner.run(shard, planned.manifestSha256());
+        }
+    }
+
+    /** The model endpoint cannot be called from where this runs ({@link ClusterServiceEndpoint}). */
+    private static final class EndpointOutOfReach extends RuntimeException {
+        EndpointOutOfReach(String why) {
+            super(why);
         }
     }
 
