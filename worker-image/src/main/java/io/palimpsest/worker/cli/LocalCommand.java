@@ -376,7 +376,8 @@ final class LocalCommand implements Callable<Integer> {
                                         runner.set(started);
                                         sigterm.started(started, stopWithin);
                                     },
-                                    sigterm::stopping);
+                                    sigterm::stopping,
+                                    () -> {}); // LocalModel.start asked the endpoint before the plan
                         } finally {
                             if (runner.get() != null) {
                                 sigterm.ended(runner.get());

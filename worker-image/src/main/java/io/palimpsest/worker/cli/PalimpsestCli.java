@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -76,8 +77,8 @@ public final class PalimpsestCli implements Runnable {
         // not picocli's "cannot convert 'abc' to class java.time.Duration (...DateTimeParseException...)"
         commandLine.registerConverter(Duration.class, PalimpsestCli::duration);
         // a value the command cannot take (a duration that does not parse, an unknown --reason): the error names
-        // the value and what is taken; the whole usage below it would bury that. A missing or unknown option still
-        // gets the usage (it shows what there is).
+        // the value and what is taken; the whole usage below it would bury that. So does an unknown option that is a
+        // job field's name (--limit). A missing or other unknown option still gets the usage (it shows what there is).
         IParameterExceptionHandler usageErrors = commandLine.getParameterExceptionHandler();
         commandLine.setParameterExceptionHandler((e, given) -> {
             if (e instanceof CommandLine.MissingParameterException missing && manifestsGivenWithoutF(missing)) {
@@ -91,6 +92,20 @@ public final class PalimpsestCli implements Runnable {
                                 + cmd.getUnmatchedArguments().get(0)
                                 + " ...");
                 return usageErrors.handleParseException(e, given);
+            }
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                // "local --limit 3": the user means the job's field; where it is set says more than the usage
+                Optional<String> option = unmatched.getUnmatched().stream()
+                        .filter(arg -> arg.startsWith("-"))
+                        .findFirst();
+                Optional<String> field = option.flatMap(ManifestFieldOption::fieldOf);
+                if (field.isPresent()) {
+                    CommandLine cmd = e.getCommandLine();
+                    String command = cmd.getCommandSpec().qualifiedName();
+                    cmd.getErr()
+                            .println(command + ": " + ManifestFieldOption.message(option.get(), field.get(), command));
+                    return cmd.getCommandSpec().exitCodeOnInvalidInput();
+                }
             }
             if (e.getClass() != ParameterException.class) {
                 return usageErrors.handleParseException(e, given);

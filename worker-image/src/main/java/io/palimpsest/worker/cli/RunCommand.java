@@ -14,10 +14,12 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
@@ -115,9 +117,12 @@ final class RunCommand implements Callable<Integer> {
                     "Address the metrics server listens on; default: $PALIMPSEST_METRICS_ADDRESS or 0.0.0.0 (every address of the pod).")
     String metricsAddress;
 
+    /** The process environment unless a test sets another. */
+    WorkerEnvironment environment;
+
     @Override
     public Integer call() throws Exception {
-        WorkerEnvironment environment = pod.environment();
+        WorkerEnvironment environment = this.environment != null ? this.environment : pod.environment();
         ObjectMapper json = new ObjectMapper();
         int shardIndex = shard != null
                 ? shard
@@ -143,6 +148,10 @@ final class RunCommand implements Callable<Integer> {
                     : endpoint != null
                             ? EndpointOption.checked("--endpoint", endpoint)
                             : resolvedEndpoint(runtime, environment);
+            Optional<String> outside = modelUrl == null
+                    ? Optional.empty()
+                    : ClusterServiceEndpoint.unreachableOutside(
+                            modelUrl, endpointSource(environment), environment.inCluster(), InetAddress::getAllByName);
             RunProgress progress = new RunProgress();
             int port = metricsPort != null
                     ? metricsPort
@@ -175,7 +184,10 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         progress,
                         runner -> sigterm.started(runner, stopWithin),
-                        sigterm::stopping);
+                        sigterm::stopping,
+                        () -> outside.ifPresent(why -> {
+                            throw new EndpointOutOfReach(why);
+                        }));
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -183,6 +195,11 @@ final class RunCommand implements Callable<Integer> {
                         client == null ? new ClientStats() : client.stats(),
                         client == null ? 0 : client.concurrency().limit(),
                         sigterm.stoppedBy());
+            } catch (EndpointOutOfReach e) {
+                // by hand outside a cluster the name never resolves: refused once the shard is known to have work,
+                // as local refuses an endpoint that does not answer, not after the whole outage window
+                System.err.println("palimpsest run: " + e.getMessage());
+                return ExitCodes.MODEL_UNREACHABLE;
             } catch (StoreUnavailableException e) {
                 // down before the shard started (its plan, the recipe record): the same outage exit as later on
                 report = storeUnreachable(shardIndex, attemptNumber, e);
@@ -231,7 +248,8 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         new RunProgress(),
                         runner -> runner.onlyIfCommitted(refusal),
-                        () -> false);
+                        () -> false,
+                        () -> {});
             }
         } catch (Exception e) {
             System.err.println("palimpsest run: shard " + shardIndex + " has used its attempts and its receipt could"
@@ -334,7 +352,8 @@ final class RunCommand implements Callable<Integer> {
                 maxOutage,
                 progress,
                 runner -> {},
-                () -> false);
+                () -> false,
+                () -> {});
     }
 
     /**
@@ -342,6 +361,8 @@ final class RunCommand implements Callable<Integer> {
      * @param stopping true once the process was told to stop: the processor's pre-flight count
      *                 (tokenizer.mode: server) is waited for no longer, so the runner starts, is stopped
      *                 at once and reports within the time the signal leaves
+     * @param modelReachable checks, once the shard is known to have work (planned, of this recipe, no receipt), that
+     *                 the model can be called from here, and throws when it cannot
      */
     static ShardRunner.Report runShard(
             JobRuntime runtime,
@@ -353,7 +374,8 @@ final class RunCommand implements Callable<Integer> {
             Duration maxOutage,
             RunProgress progress,
             Consumer<ShardRunner> started,
-            BooleanSupplier stopping)
+            BooleanSupplier stopping,
+            Runnable modelReachable)
             throws IOException {
         ShardManifest.Planned planned;
         try {
@@ -398,6 +420,9 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
+        if (!runtime.output().exists(new ShardLayout(shardIndex, null).receiptKey())) {
+            modelReachable.run();
+        }
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
         DuplicateIdIndex index = new DuplicateIdIndex(runtime.json);
@@ -422,6 +447,23 @@ final class RunCommand implements Callable<Integer> {
             started.accept(runner);
             return runner.run(shard, planned.manifestSha256());
         }
+    }
+
+    /** The model endpoint cannot be called from where this runs ({@link ClusterServiceEndpoint}). */
+    private static final class EndpointOutOfReach extends RuntimeException {
+        EndpointOutOfReach(String why) {
+            super(why);
+        }
+    }
+
+    /** Where the model endpoint came from, as {@link #resolvedEndpoint} and {@code --endpoint} choose it. */
+    private String endpointSource(WorkerEnvironment environment) {
+        if (endpoint != null) {
+            return "--endpoint";
+        }
+        return environment.get("PALIMPSEST_MODEL_ENDPOINT").isPresent()
+                ? "PALIMPSEST_MODEL_ENDPOINT"
+                : "the job's resolved endpoint";
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {

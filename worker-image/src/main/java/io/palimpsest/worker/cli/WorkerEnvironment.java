@@ -70,9 +70,12 @@ final class WorkerEnvironment {
      * ({@code local}, or {@code plan}, {@code run} by hand) a setting that is missing for every shard.
      */
     S3Options.NoCredentials noCredentials() {
-        return onThisMachine || get("KUBERNETES_SERVICE_HOST").isEmpty()
-                ? S3Options.NoCredentials.CONFIGURATION
-                : S3Options.NoCredentials.RETRIED;
+        return onThisMachine || !inCluster() ? S3Options.NoCredentials.CONFIGURATION : S3Options.NoCredentials.RETRIED;
+    }
+
+    /** Whether this process runs in a pod: Kubernetes sets {@code KUBERNETES_SERVICE_HOST} in every container. */
+    boolean inCluster() {
+        return get("KUBERNETES_SERVICE_HOST").isPresent();
     }
 
     static WorkerEnvironment system() {

@@ -198,7 +198,8 @@ public final class CommittedOutputReader {
                 more,
                 origin,
                 selection.shard(),
-                counts(receipts.values(), selection.shard() == null ? rounds : List.of()));
+                counts(receipts.values(), selection.shard() == null ? rounds : List.of()),
+                selection.variant());
     }
 
     /** An output of a matrix has an id of its own; its document is the provenance's sourceId. */

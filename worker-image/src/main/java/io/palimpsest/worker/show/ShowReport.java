@@ -26,7 +26,8 @@ public final class ShowReport {
     public PreviewData build(ShownOutput shown) {
         List<OutputReport.Source> sources = new ArrayList<>();
         Map<String, List<JsonNode>> outputs = new LinkedHashMap<>();
-        shown.variants().forEach(v -> outputs.put(v, new ArrayList<>()));
+        // filtered by --variant: the page's columns are the variant shown, as the terminal's header says
+        shown.variantsShown().forEach(v -> outputs.put(v, new ArrayList<>()));
         List<JsonNode> rejects = new ArrayList<>();
         for (ShownDocument doc : shown.documents()) {
             sources.add(new OutputReport.Source(doc.id(), doc.source(), doc.file(), doc.line(), doc.shard()));
@@ -57,7 +58,7 @@ public final class ShowReport {
                         origin.job(),
                         origin.recipeHash(),
                         origin.model(),
-                        shown.variants(),
+                        shown.variantsShown(),
                         sources,
                         outputs,
                         rejects,

@@ -60,9 +60,18 @@ public final class ShowText {
                     .append(" planned")
                     .append('\n');
         }
-        out.append("variants ")
-                .append(line(String.join(", ", shown.variants())))
-                .append('\n');
+        if (shown.variant() != null) {
+            // the selection, then how many there are, as the shard line says one shard of the planned
+            out.append("variant  ")
+                    .append(line(shown.variant()))
+                    .append(" of the ")
+                    .append(shown.variants().size())
+                    .append('\n');
+        } else {
+            out.append("variants ")
+                    .append(line(String.join(", ", shown.variants())))
+                    .append('\n');
+        }
         for (ShownDocument doc : shown.documents()) {
             out.append('\n')
                     .append("== ")

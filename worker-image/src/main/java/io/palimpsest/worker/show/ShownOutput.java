@@ -18,6 +18,7 @@ import java.util.List;
  * @param origin          the job, recipe and model the first committed receipt names; null when not known
  * @param shard           the one shard shown ({@code --shard}); null when the selection spans the plan
  * @param counts          what the receipts of the shards of the selection count; null when not known
+ * @param variant         the one variant shown ({@code --variant}); null when every variant is
  */
 public record ShownOutput(
         String outputUri,
@@ -29,7 +30,8 @@ public record ShownOutput(
         boolean more,
         Origin origin,
         Integer shard,
-        Counts counts) {
+        Counts counts,
+        String variant) {
     public ShownOutput {
         variants = List.copyOf(variants);
         documents = List.copyOf(documents);
@@ -43,7 +45,12 @@ public record ShownOutput(
             int shardsCommitted,
             List<ShownDocument> documents,
             boolean more) {
-        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null, null, null);
+        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null, null, null, null);
+    }
+
+    /** The variants whose outputs are shown: the one asked for, else every one. */
+    public List<String> variantsShown() {
+        return variant == null ? variants : List.of(variant);
     }
 
     /** Documents and tokens as the receipts count them, summed over the committed shards of the selection. */

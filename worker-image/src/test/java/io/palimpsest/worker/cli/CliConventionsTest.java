@@ -91,6 +91,37 @@ class CliConventionsTest {
                 help.out());
     }
 
+    /**
+     * An option that is a job field's name ({@code local --limit 3}: the user means spec.input.limit): one line that
+     * says where the field is set, exit 2, no usage; where it answered "Unknown options" and the whole usage.
+     */
+    @Test
+    void anOptionNamedAfterAJobFieldSaysWhereTheFieldIsSet() {
+        for (String[] given : new String[][] {
+            {"local", "--limit", "3", "spec.input.limit"},
+            {"preview", "--limit=3", "", "spec.input.limit"},
+            {"local", "--files-per-shard", "2", "spec.sharding.filesPerShard"}
+        }) {
+            CliRun run = given[2].isEmpty()
+                    ? cli(given[0], "-f", "../examples/quickstart", given[1])
+                    : cli(given[0], "-f", "../examples/quickstart", given[1], given[2]);
+            assertEquals(2, run.exit(), run.err());
+            String name = given[1].replaceFirst("=.*", "");
+            assertTrue(
+                    run.err()
+                            .startsWith("palimpsest " + given[0] + ": " + name + " is no option of palimpsest "
+                                    + given[0] + ": it is the job's field " + given[3]),
+                    run.err());
+            assertTrue(run.err().contains("RewriteJob manifest given with -f"), run.err());
+            assertFalse(run.err().contains("Usage:"), run.err());
+            assertEquals(1, run.err().strip().lines().count(), run.err());
+        }
+        // any other unknown option still shows what there is
+        CliRun other = cli("local", "-f", "../examples/quickstart", "--bogus");
+        assertEquals(2, other.exit(), other.err());
+        assertTrue(other.err().contains("Usage: palimpsest local"), other.err());
+    }
+
     @Test
     void aRetryRejectsUsageErrorNamesTheCommandInFull() {
         CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "empty_text");

@@ -207,6 +207,8 @@ class ShowCommandTest {
                 pages.resolve("qa.html").toString());
         assertEquals(0, qa.exit(), qa.err());
         JsonNode qaData = JSON.readTree(PreviewExamplesTest.embeddedData(Files.readString(pages.resolve("qa.html"))));
+        // the page's variants are the one shown, as the terminal's header says, not every variant with empty columns
+        assertEquals(List.of("qa"), JSON.convertValue(qaData.path("variants"), List.class));
         for (JsonNode doc : qaData.path("documents")) {
             for (JsonNode outcome : doc.path("outcomes")) {
                 assertTrue(
@@ -219,6 +221,18 @@ class ShowCommandTest {
         CliRun outWithoutHtml = CliRun.of("show", out.toString(), "--out", page.toString());
         assertEquals(2, outWithoutHtml.exit());
         assertTrue(outWithoutHtml.err().contains("--out names the page of --html"), outWithoutHtml.err());
+    }
+
+    /** --variant: the header says the variant shown and how many there are, not every variant's name. */
+    @Test
+    void theHeaderOfOneVariantSaysThatVariant() {
+        CliRun qa = CliRun.of("show", out.toString(), "--variant", "qa");
+        assertEquals(0, qa.exit(), qa.err());
+        assertTrue(qa.out().contains("\nvariant  qa of the 2\n"), qa.out());
+        assertFalse(qa.out().contains("wiki"), qa.out());
+
+        CliRun every = CliRun.of("show", out.toString());
+        assertTrue(every.out().contains("\nvariants wiki, qa\n"), every.out());
     }
 
     @Test

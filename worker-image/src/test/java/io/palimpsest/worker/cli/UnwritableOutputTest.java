@@ -1,15 +1,20 @@
 package io.palimpsest.worker.cli;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.worker.plan.UnwritableOutput;
+import io.palimpsest.worker.storage.FileStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,13 +47,33 @@ class UnwritableOutputTest {
 
     @AfterEach
     void unlock() throws Exception {
+        for (Path folder : lockedToo) {
+            chattr("-i", folder);
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         chattr("-i");
         Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
+    /** Folders a test locked as {@link #locked} is, unlocked after it. */
+    private final List<Path> lockedToo = new ArrayList<>();
+
+    private void lock(Path folder) throws IOException, InterruptedException {
+        lockedToo.add(0, folder);
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
+        if (Files.isWritable(folder)) {
+            chattr("+i", folder);
+        }
+        assertFalse(Files.isWritable(folder), folder + " is locked as the folder above was");
+    }
+
     private void chattr(String flag) throws IOException, InterruptedException {
+        chattr(flag, locked);
+    }
+
+    private static void chattr(String flag, Path folder) throws IOException, InterruptedException {
         try {
-            new ProcessBuilder("chattr", flag, locked.toString())
+            new ProcessBuilder("chattr", flag, folder.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start()
@@ -82,6 +107,44 @@ class UnwritableOutputTest {
                         .contains("spec.output.uri " + locked.toUri() + ": " + locked
                                 + " cannot be written by this process"),
                 run.err());
+    }
+
+    /**
+     * A folder holding a campaign with a shard left to run, made read-only: refused by the plan as an empty one is,
+     * where the first write of the run failed with exit 1. A whole campaign there is not refused: none of its shards
+     * writes again.
+     */
+    @Test
+    void aCampaignWithShardsLeftInAFolderItCannotWriteIsRefusedAWholeOneIsNot() throws Exception {
+        Path whole = tmp.resolve("whole");
+        Path unfinished = tmp.resolve("unfinished");
+        for (Path out : List.of(whole, unfinished)) {
+            CliRun run = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+            assertEquals(ExitCodes.DONE, run.exit(), run.err());
+        }
+        // the second shard never committed (its attempts killed before the receipt)
+        Files.delete(unfinished.resolve("_palimpsest/receipts/shard-00001.json"));
+        for (Path out : List.of(whole, unfinished)) {
+            lock(out);
+            lock(out.resolve("_palimpsest"));
+        }
+
+        CliRun refused = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", unfinished.toString());
+
+        assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+        assertTrue(
+                refused.err()
+                        .contains("spec.output.uri " + unfinished.toUri() + ": " + unfinished
+                                + " cannot be written by this process"),
+                refused.err());
+        assertTrue(
+                refused.err().contains("(it holds a campaign that is not whole: 1 of 2 shards committed)"),
+                refused.err());
+        assertTrue(refused.err().contains("(spec.output.uri, or --out locally)"), refused.err());
+        assertFalse(refused.err().contains("shard-00001"), "no shard ran: " + refused.err());
+
+        // every shard with its receipt: no shard writes there again, and the check leaves it alone
+        assertDoesNotThrow(() -> UnwritableOutput.refuse(whole.toUri().toString(), new FileStorage(whole)));
     }
 
     @Test
