@@ -137,15 +137,27 @@ final class PlanCommand implements Callable<Integer> {
             // the operator puts this in the PlanningFailed condition; a refusal for the input's state is marked, so
             // that the job plans again once the RewriteJob writing its input has Succeeded. The words alone, as a
             // pod's resolved job (no manifest lines) gives them
-            pod.report(
-                    e instanceof InputNotReadyException
-                            ? PlanRefusals.INPUT_NOT_READY + e.getMessage()
-                            : e.getMessage());
+            pod.report(reported(e, pod.startedByOperator()));
             // read from manifests (-f): the field a refusal is about, at its line, as local names it
             throw loaded == null ? e : loaded.located(e, LocalCommand.overridden(out, null));
         } catch (Exception e) {
             throw loaded == null ? e : StoreRefusals.located(e, loaded, LocalCommand.overridden(out, null));
         }
+    }
+
+    /**
+     * The words of a refusal for the operator's condition: marked when it is about the input's state; an output made
+     * otherwise told, in the operator's pod, what the user can do there (a new RewriteJob), since the flags that
+     * accept it are not the user's to pass to the operator's planner.
+     */
+    static String reported(InvalidJobException e, boolean startedByOperator) {
+        if (e instanceof InputNotReadyException) {
+            return PlanRefusals.INPUT_NOT_READY + e.getMessage();
+        }
+        if (e instanceof RecipeMarker.DriftRefusal drift && startedByOperator) {
+            return drift.drift() + "; " + OutputDriftException.IN_POD;
+        }
+        return e.getMessage();
     }
 
     /**
@@ -513,9 +525,13 @@ final class PlanCommand implements Callable<Integer> {
     private static void refuseAnotherJobsOutput(JobRuntime runtime, RecipeMarker recipe) throws IOException {
         String elsewhere = recipe.ownedElsewhere(runtime.output(), runtime.job.getNamespace(), runtime.job.getName());
         if (elsewhere != null) {
-            throw new InvalidJobException(elsewhere + ": write this job's output elsewhere (spec.output.uri, or"
-                    + " --out locally); pass --accept-recipe-change (palimpsest plan, local) only if this job is"
-                    + " that one moved to this namespace");
+            throw new RecipeMarker.DriftRefusal(
+                    elsewhere,
+                    ": ",
+                    "write this job's output elsewhere (spec.output.uri, or --out locally); pass"
+                            + " --accept-recipe-change (palimpsest plan, local) only if this job is that one moved to"
+                            + " this namespace",
+                    List.of());
         }
         String drift =
                 recipe.drift(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), runtime.modelIdentity());
@@ -525,10 +541,13 @@ final class PlanCommand implements Callable<Integer> {
         String name = runtime.job.getName();
         Optional<String> other = recipe.recordedJob(runtime.output()).filter(job -> !job.equals(name));
         if (other.isPresent()) {
-            throw new InvalidJobException(runtime.output().describe() + " holds the output of job '" + other.get()
-                    + "', and this is job '" + name + "' with another recipe or model (" + drift + "): write this"
-                    + " job's output elsewhere (spec.output.uri, or --out locally); pass --accept-recipe-change only"
-                    + " if this job is that one renamed and changed");
+            throw new RecipeMarker.DriftRefusal(
+                    runtime.output().describe() + " holds the output of job '" + other.get() + "', and this is job '"
+                            + name + "' with another recipe or model (" + drift + ")",
+                    ": ",
+                    "write this job's output elsewhere (spec.output.uri, or --out locally); pass"
+                            + " --accept-recipe-change only if this job is that one renamed and changed",
+                    List.of());
         }
     }
 }

@@ -41,6 +41,11 @@ final class PodJobOptions {
         return jobPath != null ? jobPath : IN_POD;
     }
 
+    /** The job is the one the operator resolved and mounted in its pod (no {@code -f}, or {@code -f} naming it). */
+    boolean startedByOperator() {
+        return jobPath().toAbsolutePath().normalize().equals(IN_POD);
+    }
+
     /** The process environment, with {@code --pvc-root} taking precedence over {@code PALIMPSEST_PVC_ROOT}. */
     WorkerEnvironment environment() {
         WorkerEnvironment system = WorkerEnvironment.system();

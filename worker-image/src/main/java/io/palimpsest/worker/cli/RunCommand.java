@@ -326,9 +326,8 @@ final class RunCommand implements Callable<Integer> {
         return new ShardRunner.Report(summary, exitCode);
     }
 
-    /** The job is the one the operator resolved and mounted in the worker pod. */
     private boolean startedByOperator() {
-        return pod.jobPath().toAbsolutePath().normalize().equals(PodJobOptions.IN_POD);
+        return pod.startedByOperator();
     }
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */

@@ -102,6 +102,29 @@ public final class RecipeMarker {
     /** How the job differs from the output, in words, and the manifest fields that say it, first the likeliest. */
     private record Finding(String words, List<ManifestField> about) {}
 
+    /**
+     * An output made otherwise than this job would make it: how it differs, and what to do, which differs between a
+     * run by hand (a flag of the command line may accept it) and the operator's pod, where no flag is the user's to
+     * pass ({@link #drift()} is the words without that advice).
+     */
+    public static final class DriftRefusal extends InvalidJobException {
+        private final String drift;
+
+        /**
+         * @param drift  how the output differs, without advice
+         * @param advice what to do, joined to {@code drift} after {@code joint}
+         */
+        public DriftRefusal(String drift, String joint, String advice, List<ManifestField> about) {
+            super(drift + joint + advice, about);
+            this.drift = drift;
+        }
+
+        /** How the output differs from what this job would make, without the advice. */
+        public String drift() {
+            return drift;
+        }
+    }
+
     private final ObjectMapper json;
 
     /** This job's recipe as it is hashed; null when not known (nothing recorded, no field named). */
@@ -148,8 +171,10 @@ public final class RecipeMarker {
             long committed = output.list(RECEIPTS).stream()
                     .filter(o -> o.key().endsWith(".json"))
                     .count();
-            throw new InvalidJobException(
-                    drift.words() + "; write to a new output, or pass --accept-recipe-change"
+            throw new DriftRefusal(
+                    drift.words(),
+                    "; ",
+                    "write to a new output, or pass --accept-recipe-change"
                             + (committed > 0
                                     ? " to add shards made this way beside the " + committed
                                             + " committed one(s), which stay as they are"
