@@ -377,7 +377,7 @@ final class LocalCommand implements Callable<Integer> {
                                         sigterm.started(started, stopWithin);
                                     },
                                     sigterm::stopping,
-                                    () -> {}); // LocalModel.start asked the endpoint before the plan
+                                    Optional.empty()); // LocalModel.start asked the endpoint before the plan
                         } finally {
                             if (runner.get() != null) {
                                 sigterm.ended(runner.get());

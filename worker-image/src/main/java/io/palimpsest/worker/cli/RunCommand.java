@@ -185,9 +185,7 @@ final class RunCommand implements Callable<Integer> {
                         progress,
                         runner -> sigterm.started(runner, stopWithin),
                         sigterm::stopping,
-                        () -> outside.ifPresent(why -> {
-                            throw new EndpointOutOfReach(why);
-                        }));
+                        outside);
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -249,7 +247,7 @@ final class RunCommand implements Callable<Integer> {
                         new RunProgress(),
                         runner -> runner.onlyIfCommitted(refusal),
                         () -> false,
-                        () -> {});
+                        Optional.empty());
             }
         } catch (Exception e) {
             System.err.println("palimpsest run: shard " + shardIndex + " has used its attempts and its receipt could"
@@ -352,7 +350,7 @@ final class RunCommand implements Callable<Integer> {
                 progress,
                 runner -> {},
                 () -> false,
-                () -> {});
+                Optional.empty());
     }
 
     /**
@@ -360,8 +358,8 @@ final class RunCommand implements Callable<Integer> {
      * @param stopping true once the process was told to stop: the processor's pre-flight count
      *                 (tokenizer.mode: server) is waited for no longer, so the runner starts, is stopped
      *                 at once and reports within the time the signal leaves
-     * @param modelReachable checks, once the shard is known to have work (planned, of this recipe, no receipt), that
-     *                 the model can be called from here, and throws when it cannot
+     * @param outOfReach why the model cannot be called from here ({@link ClusterServiceEndpoint}), when it cannot:
+     *                 the shard is refused once it is known to have work (planned, of this recipe, no receipt)
      */
     static ShardRunner.Report runShard(
             JobRuntime runtime,
@@ -374,7 +372,7 @@ final class RunCommand implements Callable<Integer> {
             RunProgress progress,
             Consumer<ShardRunner> started,
             BooleanSupplier stopping,
-            Runnable modelReachable)
+            Optional<String> outOfReach)
             throws IOException {
         ShardManifest.Planned planned;
         try {
@@ -419,8 +417,8 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
-        if (!runtime.output().exists(new ShardLayout(shardIndex, null).receiptKey())) {
-            modelReachable.run();
+        if (outOfReach.isPresent() && !runtime.output().exists(new ShardLayout(shardIndex, null).receiptKey())) {
+            throw new EndpointOutOfReach(outOfReach.get());
         }
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
