@@ -52,16 +52,18 @@ final class ManifestFieldOption {
         if (!option.startsWith("-")) {
             return Optional.empty();
         }
-        int equals = option.indexOf('=');
-        String name = equals < 0 ? option : option.substring(0, equals);
-        return Optional.ofNullable(BY_NAME.get(bare(name)));
+        return Optional.ofNullable(BY_NAME.get(bare(name(option))));
     }
 
     /** The one line that says so, after {@code palimpsest <command>: }. */
     static String message(String option, String field, String command) {
-        int equals = option.indexOf('=');
-        String name = equals < 0 ? option : option.substring(0, equals);
-        return name + " is no option of " + command + ": it is the job's field " + field
+        return name(option) + " is no option of " + command + ": it is the job's field " + field
                 + ", set in the RewriteJob manifest given with -f (see " + command + " --help)";
+    }
+
+    /** The option's name as typed, without a value given after {@code =}. */
+    private static String name(String option) {
+        int equals = option.indexOf('=');
+        return equals < 0 ? option : option.substring(0, equals);
     }
 }
