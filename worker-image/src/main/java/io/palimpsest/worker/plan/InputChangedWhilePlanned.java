@@ -55,6 +55,14 @@ final class InputChangedWhilePlanned {
                 "the input was listed with " + listedVersion + ", " + now + " (reading it failed: " + failure + ")"));
     }
 
+    /** Refuses the plan when reading {@code key} failed because the file changed since the input was listed. */
+    static void throwIfChanged(Storage storage, String key, String listedVersion, Throwable failure) {
+        Optional<InputNotReadyException> changed = of(storage, key, listedVersion, failure);
+        if (changed.isPresent()) {
+            throw changed.get();
+        }
+    }
+
     private static InputNotReadyException refusal(String file, String what) {
         return new InputNotReadyException("input file " + file + " changed while the job was planned: " + what
                 + ". A plan cut from it would not hold the input its workers read: plan the job again once the input"

@@ -1,6 +1,5 @@
 package io.palimpsest.worker.plan;
 
-import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
@@ -225,12 +224,12 @@ public final class InputSample {
             }
         } catch (CorruptInputException | NoSuchFileException e) {
             // bytes of a file rewritten as it was read, or a file deleted since it was listed, are no corrupt file
-            throwIfChanged(key, listedVersion, e);
+            InputChangedWhilePlanned.throwIfChanged(storage, key, listedVersion, e);
             return new Sample(Sampled.CORRUPT);
         } catch (ObjectArchivedException e) {
             throw archivedInput(storage.describe(key), e);
         } catch (IOException e) {
-            throwIfChanged(key, listedVersion, e);
+            InputChangedWhilePlanned.throwIfChanged(storage, key, listedVersion, e);
             throw e;
         } catch (RuntimeException e) {
             Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
@@ -238,7 +237,7 @@ public final class InputSample {
                 throw archivedInput(storage.describe(key), archived.get());
             }
             if (!(e instanceof InvalidJobException)) {
-                throwIfChanged(key, listedVersion, e);
+                InputChangedWhilePlanned.throwIfChanged(storage, key, listedVersion, e);
             }
             throw e; // no decode failure (a reader reports each as a CorruptInputException): the store's, as it is
         }
@@ -253,14 +252,6 @@ public final class InputSample {
             throw new InvalidJobException(ManifestField.job("spec.input.idField"), noIds.get());
         }
         return new Sample(start.document() ? Sampled.DOCUMENT : Sampled.NOTHING);
-    }
-
-    /** Refuses the plan when the read failed because the file changed since the input was listed. */
-    private void throwIfChanged(String key, String listedVersion, Exception failure) {
-        Optional<InputNotReadyException> changed = InputChangedWhilePlanned.of(storage, key, listedVersion, failure);
-        if (changed.isPresent()) {
-            throw changed.get();
-        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.palimpsest.worker.plan;
 
-import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.CorruptInputException;
@@ -46,7 +45,7 @@ public final class ItemsForLimit implements JobPlanner.ItemCounter {
         try (DocumentReader reader = readers.open(storage, key, bytes -> {}, listedVersion)) {
             items = reader.itemsLeft(atMost);
         } catch (CorruptInputException e) {
-            throwIfChanged(key, listedVersion, e);
+            InputChangedWhilePlanned.throwIfChanged(storage, key, listedVersion, e);
             CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
             corrupt.take(new CorruptFileException(storage.describe(key), key, e));
             corrupt.refuse(storage::describe);
@@ -57,17 +56,10 @@ public final class ItemsForLimit implements JobPlanner.ItemCounter {
                 throw InputSample.archivedInput(storage.describe(key), archived.get());
             }
             if (!(e instanceof InvalidJobException)) {
-                throwIfChanged(key, listedVersion, e);
+                InputChangedWhilePlanned.throwIfChanged(storage, key, listedVersion, e);
             }
             throw e;
         }
         return items;
-    }
-
-    private void throwIfChanged(String key, String listedVersion, Exception failure) {
-        Optional<InputNotReadyException> changed = InputChangedWhilePlanned.of(storage, key, listedVersion, failure);
-        if (changed.isPresent()) {
-            throw changed.get();
-        }
     }
 }
