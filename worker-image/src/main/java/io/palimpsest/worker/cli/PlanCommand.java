@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
@@ -205,7 +206,12 @@ final class PlanCommand implements Callable<Integer> {
         // someone's files and no campaign: one look at the output's first names, before the listing of it below
         ForeignOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
-        UnwritableOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
+        UnwritableOutput.refuse(
+                runtime.spec.getOutput().getUri(),
+                runtime.output(),
+                runtime.spec.getRecipe().getPrompts().stream()
+                        .map(PromptVariant::getName)
+                        .toList());
         RecipeMarker recipe = new RecipeMarker(json).withRecipe(runtime.spec.getRecipe());
         if (!acceptRecipeChange) {
             refuseAnotherJobsOutput(runtime, recipe);

@@ -4,29 +4,49 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * An output on a file system that this process cannot write (a folder without write permission for its user, a
  * read-only mount, an immutable folder) fails every shard the same way, so the planner refuses it before its first
  * write, naming the folder, where that write would fail with the file system's bare words and exit 1, as if another
- * attempt could do better. It looks at the output folder (the nearest folder above it that exists, where it does not
- * yet), and at its {@code _palimpsest/} where the output holds a campaign: every plan writes there (its store check,
- * its index), a whole campaign's rerun too, and each shard left writes its parts and receipt.
+ * attempt could do better. It looks at every folder the plan and the shards write in: the output folder (the nearest
+ * folder above it that exists, where it does not yet), its {@code _palimpsest/} (every plan writes there, a whole
+ * campaign's rerun too), and the folders a shard writes its parts, receipt, rejects and outputs in ({@code receipts/},
+ * {@code checkpoints/} and each shard's folder there, {@code rejects/}, {@code duplicates/}, {@code attempts/}, and one
+ * folder per variant), each where it exists: a folder that does not exist yet is made in the one above it, which is
+ * looked at in its place. One of them read-only on a volume that lets the rest be written would otherwise let every
+ * shard send its documents to the model and fail at its commit.
  */
 public final class UnwritableOutput {
 
     private UnwritableOutput() {}
 
-    public static void refuse(String outputUri, Storage output) {
+    /** The folders under {@code _palimpsest/} that a shard, or the plan, writes in. */
+    private static final List<String> INTERNAL_FOLDERS =
+            List.of("receipts", "checkpoints", "rejects", "duplicates", "attempts");
+
+    /** Folders under {@code _palimpsest/} that hold one folder per shard, which a shard left writes in. */
+    private static final List<String> PER_SHARD_FOLDERS = List.of("checkpoints", "attempts");
+
+    /**
+     * @param variants the names of the recipe's variants: each writes its outputs in the folder of its name
+     */
+    public static void refuse(String outputUri, Storage output, List<String> variants) {
         if (!(output instanceof FileStorage files)) {
             return;
         }
-        Path internal = files.root().resolve(NestedOutputs.INTERNAL);
-        problem(files.root())
-                .or(() -> Files.isDirectory(internal) ? problem(internal) : Optional.empty())
+        written(files.root(), variants).stream()
+                .map(UnwritableOutput::problem)
+                .flatMap(Optional::stream)
+                .findFirst()
                 .ifPresent(problem -> {
                     throw new InvalidJobException(
                             ManifestField.job("spec.output.uri"),
@@ -34,6 +54,39 @@ public final class UnwritableOutput {
                                     + " there; write to another output (spec.output.uri, or --out locally), or let"
                                     + " this user write in that folder");
                 });
+    }
+
+    /**
+     * The folders under {@code root} the plan and the shards write in, the output folder first: those that exist, and
+     * the output folder and {@code _palimpsest/} whether they do or not ({@link #problem} looks above a folder that
+     * does not exist yet).
+     */
+    private static List<Path> written(Path root, List<String> variants) {
+        Path internal = root.resolve(NestedOutputs.INTERNAL);
+        List<Path> folders = new ArrayList<>(List.of(root, internal));
+        if (!Files.isDirectory(internal)) {
+            // no campaign yet: every other folder is made in the two above
+            return folders;
+        }
+        for (String name : INTERNAL_FOLDERS) {
+            folders.add(internal.resolve(name));
+        }
+        for (String name : PER_SHARD_FOLDERS) {
+            Path perShard = internal.resolve(name);
+            if (Files.isDirectory(perShard)) {
+                try (Stream<Path> shards = Files.list(perShard)) {
+                    shards.filter(Files::isDirectory).sorted().forEach(folders::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        for (String variant : variants) {
+            folders.add(root.resolve(variant));
+        }
+        // a folder not made yet is made in its parent, which is in the list already
+        folders.removeIf(folder -> !folder.equals(root) && !Files.exists(folder));
+        return folders;
     }
 
     /**

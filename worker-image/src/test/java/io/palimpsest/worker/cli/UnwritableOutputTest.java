@@ -139,6 +139,35 @@ class UnwritableOutputTest {
         }
     }
 
+    /**
+     * A campaign with a shard left whose output folder and {@code _palimpsest/} can be written, but not a folder inside
+     * them that the shard writes to (its receipt's, a variant's, its rejects'): refused by the plan naming that folder,
+     * where the shard ran its documents through the model and failed at its commit with exit 1, every shard alike.
+     */
+    @Test
+    void aFolderInsideTheOutputThatTheRunWritesToIsRefusedBeforeAnyShardRuns() throws Exception {
+        for (String inside : List.of("_palimpsest/receipts", "qa", "_palimpsest/rejects")) {
+            Path out = tmp.resolve("out-" + inside.replace('/', '-'));
+            CliRun made = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+            assertEquals(ExitCodes.DONE, made.exit(), made.err());
+            // the second shard never committed (its attempts killed before the receipt)
+            Files.delete(out.resolve("_palimpsest/receipts/shard-00001.json"));
+            Path folder = out.resolve(inside);
+            lock(folder);
+
+            CliRun refused = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+
+            assertEquals(ExitCodes.INVALID_JOB, refused.exit(), inside + ": " + refused.err());
+            assertTrue(
+                    refused.err()
+                            .contains("spec.output.uri " + out.toUri() + ": " + folder
+                                    + " cannot be written by this process"),
+                    refused.err());
+            assertTrue(refused.err().contains("(spec.output.uri, or --out locally)"), refused.err());
+            assertFalse(refused.err().contains("shard-00001"), "no shard ran: " + refused.err());
+        }
+    }
+
     @Test
     void previewRefusesAFolderItCannotWriteBeforeAnyModelCall() {
         Path out = locked.resolve("preview");
