@@ -263,7 +263,7 @@ public final class ModelClient implements AutoCloseable {
             ModelClient::countFields,
             (status, body, setBy) -> countHint(status, body));
 
-    /** A completion's reply text, finish reason and usage; a success shows the settings work. */
+    /** A completion's reply text, finish reason and usage (the caller takes it as a success of its settings). */
     private ModelReply completion(HttpResponse<byte[]> response, boolean chat, long nanos) {
         ModelReply reply;
         try {
@@ -276,7 +276,6 @@ public final class ModelClient implements AutoCloseable {
         }
         concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
         stats.successes.increment();
-        repeatedRefusal.succeeded();
         stats.completionTokens.add(reply.completionTokens());
         stats.promptTokens.add(reply.promptTokens());
         stats.latency(nanos);
@@ -382,8 +381,22 @@ public final class ModelClient implements AutoCloseable {
         apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
         CompletableFuture<T> result = new CompletableFuture<>();
-        tryOnce(request, setBy, kind, 0, result);
+        tryOnce(request, new Sent(settingsOf(path, body), setBy), kind, 0, result);
         return result;
+    }
+
+    /**
+     * What a request was sent with besides its document: its settings, as {@link RepeatedRefusal} counts them apart,
+     * and the manifest field that set each of them.
+     */
+    private record Sent(String settings, Map<String, ManifestField> setBy) {}
+
+    /** The request's path and body without its document (the messages or prompt): what every document's shares. */
+    private static String settingsOf(String path, ObjectNode body) {
+        ObjectNode settings = body.deepCopy();
+        settings.remove("messages");
+        settings.remove("prompt");
+        return path + " " + settings;
     }
 
     /**
@@ -392,12 +405,7 @@ public final class ModelClient implements AutoCloseable {
      * outage kind that the gate closed for (or was closed at) is the server's outage, not this
      * request's, and the gate's own limit bounds how long it is waited for.
      */
-    private <T> void tryOnce(
-            HttpRequest request,
-            Map<String, ManifestField> setBy,
-            Kind<T> kind,
-            int charged,
-            CompletableFuture<T> result) {
+    private <T> void tryOnce(HttpRequest request, Sent setBy, Kind<T> kind, int charged, CompletableFuture<T> result) {
         long[] sentAt = {Long.MAX_VALUE};
         attempt(request, setBy, kind, sentAt).whenComplete((reply, error) -> {
             if (error == null) {
@@ -435,8 +443,7 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** One try of a request: waits for the gate (and a concurrency permit, for a generation), sends, reads the answer. */
-    private <T> CompletionStage<T> attempt(
-            HttpRequest request, Map<String, ManifestField> setBy, Kind<T> kind, long[] sentAt) {
+    private <T> CompletionStage<T> attempt(HttpRequest request, Sent setBy, Kind<T> kind, long[] sentAt) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -483,7 +490,7 @@ public final class ModelClient implements AutoCloseable {
                 + " tokenizer.mode: estimate counts locally instead";
     }
 
-    private <T> CompletionStage<T> send(HttpRequest request, Map<String, ManifestField> setBy, Kind<T> kind) {
+    private <T> CompletionStage<T> send(HttpRequest request, Sent setBy, Kind<T> kind) {
         long start = System.nanoTime();
         ClientStats.Requests figures = kind.figures();
         figures.attempts.increment();
@@ -527,19 +534,19 @@ public final class ModelClient implements AutoCloseable {
         }
     }
 
-    private <T> T interpret(
-            HttpRequest request,
-            Map<String, ManifestField> setBy,
-            HttpResponse<byte[]> response,
-            Kind<T> kind,
-            long nanos) {
+    private <T> T interpret(HttpRequest request, Sent sent, HttpResponse<byte[]> response, Kind<T> kind, long nanos) {
         int status = response.statusCode();
         StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
         if (meaning != StatusPolicy.Meaning.OUTAGE) {
             gate.recordSuccess(); // the server answered: it is up, whatever it said
         }
         if (status == 200) {
-            return kind.reader().read(request, response, nanos);
+            T read = kind.reader().read(request, response, nanos);
+            if (kind.generates()) {
+                // a success shows these settings work (a count answered says nothing of the model calls' settings)
+                repeatedRefusal.succeeded(sent.settings());
+            }
+            return read;
         }
         // redacted before it is cut: a cut through the key would leave its first characters
         String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
@@ -566,15 +573,15 @@ public final class ModelClient implements AutoCloseable {
         }
         // a refusal of this request (a prompt too long, 413 past a body-size limit): this document's,
         // unless the same one comes for every document in a row
-        if (repeatedRefusal.refused(status, body)) {
+        if (repeatedRefusal.refused(sent.settings(), status, body)) {
             // placed at the recipe's setting the server's words name, when they name one this request sent
             List<ManifestField> about = kind.generates()
-                    ? namedSetting(body, setBy)
+                    ? namedSetting(body, sent.setBy())
                             .map(setting -> List.of(setting.getValue()))
                             .orElse(List.of())
                     : kind.fields().of(status, body);
             throw new CompletionException(
-                    refuseAll(status, request, body, kind.repeatedHint().of(status, body, setBy), about));
+                    refuseAll(status, request, body, kind.repeatedHint().of(status, body, sent.setBy()), about));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
     }

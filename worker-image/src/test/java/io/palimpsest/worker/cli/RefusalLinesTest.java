@@ -238,6 +238,37 @@ class RefusalLinesTest {
         }
     }
 
+    /**
+     * One variant's maxTokens beyond the model's context, the other's within it: the second's answers say nothing of
+     * the first's setting, which the server refuses for every request, so the run stops naming it, where it committed
+     * every document as a reject of that variant (exit 0).
+     */
+    @Test
+    void maxTokensBeyondTheContextInOneVariantIsTheJobsThoughTheOtherVariantIsAnswered() throws Exception {
+        editJob("maxTokens: 1024, seed: 2}", "maxTokens: 4000, seed: 2}");
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("qwen-small")
+                        .zeroLatency()
+                        .maxModelLen(2048)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            modelAt(sim.baseUrl().replaceAll("/+$", ""), "qwen-small");
+            Path out = tmp.resolve("out");
+            CliRun local = CliRun.of("local", "-f", manifests.toString(), "--out", out.toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
+            assertTrue(
+                    local.err()
+                            .contains("palimpsest local: " + manifests.resolve("job.yaml") + ":"
+                                    + lineOf("job.yaml", "seed: 2}")
+                                    + ": spec.recipe.prompts[1].sampling.maxTokens: the model server refused"),
+                    local.err());
+            assertFalse(Files.exists(out.resolve("_palimpsest/receipts/shard-00000.json")), "nothing committed");
+            assertFalse(Files.exists(out.resolve("_palimpsest/receipts/shard-00001.json")), "nothing committed");
+        }
+    }
+
     @Test
     void aModelEndpointThatDoesNotAnswerIsNamedAtItsLineInTheModelFile() throws Exception {
         // the quickstart's model is deployed by the operator: the address its Service would have is no field of the

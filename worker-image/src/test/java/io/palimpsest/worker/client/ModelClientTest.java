@@ -260,6 +260,75 @@ class ModelClientTest {
         }
     }
 
+    /**
+     * Two variants, one of whose settings the server refuses for every request (its maxTokens above the context) while
+     * the other's are answered: the answers to the one say nothing of the other's settings, so its refusals are still
+     * the job's, where the first answer made every later refusal a document's and each document was rejected in that
+     * variant.
+     */
+    @Test
+    void aSettingRefusedForEveryRequestIsTheJobsThoughRequestsWithOtherSettingsAreAnswered() throws Exception {
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .maxModelLen(1024)
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .initialConcurrency(1)
+                                .concurrencyCap(1)
+                                .build(),
+                        json)) {
+            List<Throwable> refusals = new ArrayList<>();
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT; i++) {
+                ObjectNode answered = body("document " + i).put("max_tokens", 100);
+                assertTrue(
+                        client.chat(answered).get(10, TimeUnit.SECONDS).text().contains("document " + i));
+                ObjectNode refused = body("document " + i).put("max_tokens", 2000);
+                refusals.add(assertThrows(ExecutionException.class, () -> client.chat(refused)
+                                .get(10, TimeUnit.SECONDS))
+                        .getCause());
+            }
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT - 1; i++) {
+                assertInstanceOf(RejectedByModelException.class, refusals.get(i), "one refusal may be the document's");
+            }
+            ModelConfigException refused = assertInstanceOf(
+                    ModelConfigException.class, refusals.get(refusals.size() - 1), "the 8th with those settings");
+            assertTrue(refused.getMessage().contains("maximum context length is 1024"), refused.getMessage());
+        }
+    }
+
+    /** A request with settings that were answered before is refused as the document's, however many come in a row. */
+    @Test
+    void refusalsOfSettingsThatWereAnsweredStayTheDocuments() throws Exception {
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .maxModelLen(1024)
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .initialConcurrency(1)
+                                .concurrencyCap(1)
+                                .build(),
+                        json)) {
+            assertTrue(client.chat(body("short").put("max_tokens", 500))
+                    .get(10, TimeUnit.SECONDS)
+                    .text()
+                    .contains("short"));
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + 2; i++) {
+                ObjectNode tooLong = body("word ".repeat(700 + i)).put("max_tokens", 500);
+                assertInstanceOf(
+                        RejectedByModelException.class,
+                        assertThrows(ExecutionException.class, () -> client.chat(tooLong)
+                                        .get(10, TimeUnit.SECONDS))
+                                .getCause());
+            }
+        }
+    }
+
     @Test
     void aServiceUnavailableOutageWaitsAtTheGateInsteadOfSpendingRetries() throws Exception {
         // 2 tries per request: without the gate every call would fail within the first second of 503s

@@ -37,4 +37,18 @@ class RepeatedRefusalTest {
             assertFalse(refusals.refused(400, TOO_LONG.formatted(5000 + i)));
         }
     }
+
+    @Test
+    void anAnswerWithSomeSettingsLeavesTheRefusalsOfOthersTheJobs() {
+        RepeatedRefusal refusals = new RepeatedRefusal(3);
+        for (int i = 0; i < 2; i++) {
+            refusals.succeeded("/v1/chat/completions {\"max_tokens\":100}");
+            assertFalse(refusals.refused("/v1/chat/completions {\"max_tokens\":9000}", 400, TOO_LONG.formatted(9010)));
+        }
+        refusals.succeeded("/v1/chat/completions {\"max_tokens\":100}");
+        assertTrue(
+                refusals.refused("/v1/chat/completions {\"max_tokens\":9000}", 400, TOO_LONG.formatted(9012)),
+                "the third refusal of those settings in a row, answers to others' between them");
+        assertFalse(refusals.refused("/v1/chat/completions {\"max_tokens\":100}", 400, TOO_LONG.formatted(5000)));
+    }
 }
