@@ -38,7 +38,8 @@ public enum ShardReason {
     OUTPUT_DRIFT("output_drift"),
     /**
      * The output holds work the built-in simulator served and this run is on a real model: it does
-     * not count that work as done (outcome modelConfig, exit 78).
+     * not count that work as done; or it holds a real model's work and this run is simulated: it does
+     * not commit the simulator's beside it (outcome modelConfig, exit 78).
      */
     SIMULATED_OUTPUT("simulated_output"),
     /** A document's tries all failed while the shard has attempts left: the Job runs it again (exit 75 or 1). */

@@ -29,7 +29,17 @@ public final class ShardLayout {
     }
 
     public String receiptKey() {
-        return INTERNAL + "/receipts/" + shardName() + ".json";
+        return receiptsFolder() + shardName() + ".json";
+    }
+
+    /** The folder of every shard's receipt. */
+    public static String receiptsFolder() {
+        return INTERNAL + "/receipts/";
+    }
+
+    /** The folder of every unfinished shard's checkpoint parts, one folder each. */
+    public static String checkpointsFolder() {
+        return INTERNAL + "/checkpoints/";
     }
 
     /** The committed data of one stream: a variant's outputs, or the rejects. */
@@ -47,7 +57,7 @@ public final class ShardLayout {
     }
 
     public String checkpointPrefix() {
-        return INTERNAL + "/checkpoints/" + shardName() + "/";
+        return checkpointsFolder() + shardName() + "/";
     }
 
     public String markerKey(int part) {

@@ -213,6 +213,9 @@ public final class ShardRunner {
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
             String simulatedWork = simulatedWorkOnRealModel();
+            if (simulatedWork == null) {
+                simulatedWork = realWorkOnSimulatedModel();
+            }
             if (simulatedWork != null) {
                 return report(
                         shard,
@@ -502,6 +505,30 @@ public final class ShardRunner {
         return "the output " + output.describe() + " holds work the built-in simulator served ("
                 + ShardLayout.simulatedMarkerKey()
                 + "); a run on a real model does not count it as done: write to a new output, or delete this one first";
+    }
+
+    /**
+     * Why this simulated run must not continue the output (it holds a real model's work: a receipt or checkpoint part
+     * and no {@code _palimpsest/simulated.json}, which a simulated run creates before its first part), or null: the
+     * simulator's text committed beside the real model's would complete the output with it and leave it looking whole.
+     */
+    private String realWorkOnSimulatedModel() throws IOException {
+        if (!settings.simulated() || output.exists(ShardLayout.simulatedMarkerKey())) {
+            return null;
+        }
+        String receipts = ShardLayout.receiptsFolder();
+        String checkpoints = ShardLayout.checkpointsFolder();
+        boolean realWork =
+                !output.firstNames(receipts, 1, name -> !name.startsWith(".")).isEmpty()
+                        || !output.firstNames(checkpoints, 1, name -> !name.startsWith("."))
+                                .isEmpty();
+        if (!realWork) {
+            return null;
+        }
+        return "the output " + output.describe() + " holds work of a real model (receipts or checkpoint parts under "
+                + receipts + " or " + checkpoints + ", and no " + ShardLayout.simulatedMarkerKey() + "); the built-in"
+                + " simulator's text is never committed beside it: run without --simulate, against the model, or try"
+                + " the recipe with --simulate into a new output";
     }
 
     /**

@@ -14,6 +14,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.ModelGateway;
@@ -213,6 +214,35 @@ class ModelCallFailuresTest {
                     new String(out.readAll("_palimpsest/receipts/shard-00000.json"), StandardCharsets.UTF_8),
                     "nothing redone or counted");
             assertEquals(0, sim.requestLog().completions().size(), "the real model was not called");
+        }
+    }
+
+    /**
+     * The other way round: an output a real model's run left with a shard to go, continued with --simulate by mistake.
+     * The simulator's text is never committed beside the real model's: the shard refuses before it writes anything,
+     * where the run completed the output with simulated shards and left it looking whole.
+     */
+    @Test
+    void aSimulatedRunRefusesAnOutputThatHoldsARealModelsWork() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
+        Corpus.writeJsonl(dir.resolve("in/b.jsonl"), "b", 10);
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 3);
+            CliRun real = CliRun.of("local", "-f", job.toString());
+            assertEquals(0, real.exit(), real.text());
+            FileStorage out = new FileStorage(dir.resolve("out"));
+            // the run stopped before its second shard's receipt
+            out.delete("_palimpsest/receipts/shard-00001.json");
+
+            CliRun simulated = CliRun.of("local", "-f", job.toString(), "--simulate");
+
+            assertEquals(ExitCodes.MODEL_CONFIG, simulated.exit(), simulated.text());
+            assertTrue(simulated.text().contains("holds work of a real model"), simulated.text());
+            assertTrue(
+                    simulated.text().contains(dir.resolve("out").toString()), "names the output: " + simulated.text());
+            assertFalse(out.exists("_palimpsest/receipts/shard-00001.json"), "no simulated shard committed");
+            assertFalse(out.exists(ShardLayout.simulatedMarkerKey()), "the real output is not marked simulated");
         }
     }
 
