@@ -116,6 +116,9 @@ final class RetryRejectsCommand implements Callable<Integer> {
             JobManifests.Loaded loaded = new JobManifests().load(manifests);
             try {
                 return retry(loaded);
+            } catch (CommittedFileMissing e) {
+                System.err.println("palimpsest retry-rejects: " + e.getMessage());
+                return ExitCodes.FAILED;
             } catch (InvalidJobException e) {
                 // the field a refusal is about, at its line in the manifests, as local names it
                 throw loaded.located(e, LocalCommand.overridden(out, modelOptions.endpoint));
@@ -344,13 +347,41 @@ final class RetryRejectsCommand implements Callable<Integer> {
             JsonNode receipt = json.readTree(scoped.readAll(layout.receiptKey()));
             // another plan's rejects are not this plan's to run again
             ShardCommitter.confirmPlan(scoped, layout.receiptKey(), receipt, plan);
-            String key = receipt.at("/outputs/" + ShardLayout.REJECTS_STREAM + "/key")
-                    .asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
-            if (scoped.exists(key)) {
+            JsonNode stream = receipt.path("outputs").path(ShardLayout.REJECTS_STREAM);
+            String key = stream.path("key").asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
+            if (committedFile(scoped, layout, stream, key)) {
                 records.addAll(read(scoped, key));
             }
         }
         return records;
+    }
+
+    /**
+     * Whether the output holds the file {@code key} of a stream the shard's receipt lists ({@code stream}, missing in a
+     * receipt of an earlier version): a file the receipt names with records that is not there fails the call naming
+     * it, as the round chosen without its records would run again documents written there, or leave out rejects in it.
+     */
+    private static boolean committedFile(Storage scoped, ShardLayout layout, JsonNode stream, String key)
+            throws IOException {
+        if (scoped.exists(key)) {
+            return true;
+        }
+        if (stream.path("records").asLong(0) > 0) {
+            throw new CommittedFileMissing(scoped.describe(layout.receiptKey()) + " names "
+                    + scoped.describe(key) + " ("
+                    + Plural.of(stream.path("records").asLong(), "record")
+                    + "), which is not there: the output no longer holds what was committed, and the rejects to run"
+                    + " again cannot be chosen without it. Put the file back (or run the campaign again into a new"
+                    + " output); nothing was retried");
+        }
+        return false;
+    }
+
+    /** A file a receipt lists is not in the output. */
+    static final class CommittedFileMissing extends IOException {
+        CommittedFileMissing(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -369,7 +400,8 @@ final class RetryRejectsCommand implements Callable<Integer> {
             for (Iterator<Map.Entry<String, JsonNode>> it = outputs.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> stream = it.next();
                 String key = stream.getValue().path("key").asText(layout.finalKey(stream.getKey()));
-                if (stream.getKey().equals(ShardLayout.REJECTS_STREAM) || !scoped.exists(key)) {
+                if (stream.getKey().equals(ShardLayout.REJECTS_STREAM)
+                        || !committedFile(scoped, layout, stream.getValue(), key)) {
                     continue;
                 }
                 JsonlRecords.each(scoped, key, json, record -> {
