@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.palimpsest.worker.format.ItemReason;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -113,6 +114,10 @@ final class RejectSelection {
             for (JsonNode r : records) {
                 if (!"rejected".equals(r.path("outcome").asText("rejected"))) {
                     continue; // skipped items (blank, duplicate) are not the model's doing
+                }
+                if (ItemReason.DUPLICATE_ID.code().equals(r.path("reason").asText())) {
+                    // a later item repeating the id: another item than the document in force, never run again
+                    continue;
                 }
                 why.add(r.path("reason").asText());
                 if (!r.hasNonNull("variant")) {

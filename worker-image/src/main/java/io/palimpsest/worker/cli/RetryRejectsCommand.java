@@ -273,6 +273,14 @@ final class RetryRejectsCommand implements Callable<Integer> {
      * would otherwise choose nothing and look like a run with nothing left to retry.
      */
     private void checkReasons(List<String> asked) {
+        if (asked.contains(ItemReason.DUPLICATE_ID.code())) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--reason " + ItemReason.DUPLICATE_ID.code() + ": a document whose id came before it is never run"
+                            + " again (the first document with that id is the one in force, and the repeat's reject"
+                            + " keeps no text); a first document rejected for another reason is chosen for that"
+                            + " reason");
+        }
         List<String> wrong = asked.stream()
                 .filter(r -> ItemReason.ofCode(r)
                         .map(reason -> reason.outcome() != ItemReason.Outcome.REJECTED)
@@ -280,7 +288,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 .toList();
         if (!wrong.isEmpty()) {
             List<String> rejects = Arrays.stream(ItemReason.values())
-                    .filter(r -> r.outcome() == ItemReason.Outcome.REJECTED)
+                    .filter(r -> r.outcome() == ItemReason.Outcome.REJECTED && r != ItemReason.DUPLICATE_ID)
                     .map(ItemReason::code)
                     .toList();
             throw new ParameterException(

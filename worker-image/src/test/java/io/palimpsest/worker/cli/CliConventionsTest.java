@@ -130,6 +130,17 @@ class CliConventionsTest {
         assertTrue(run.err().contains("see palimpsest retry-rejects --help"), run.err());
     }
 
+    /** A repeat of an id is never run again: the first document with the id is the one in force. */
+    @Test
+    void duplicateIdIsNoReasonToRunAgain() {
+        CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "model_error,duplicate_id");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(
+                run.err().contains("--reason duplicate_id: a document whose id came before it is never run again"),
+                run.err());
+        assertFalse(run.err().contains("Usage:"), run.err());
+    }
+
     /** A value the command does not take: the error names it and what is taken, with no usage dump below it. */
     @Test
     void anUnknownReasonNamesTheKnownOnesWithoutTheUsage() {

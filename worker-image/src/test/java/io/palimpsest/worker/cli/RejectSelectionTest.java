@@ -56,4 +56,32 @@ class RejectSelectionTest {
         assertEquals(4, both.chosen().size());
         assertEquals(0, both.otherReasons());
     }
+    /**
+     * A document rejected for a reason asked for whose id a later record repeats: the repeat's duplicate_id reject is
+     * another item's (it has no text and is never run again), so the document is chosen for its own reason alone,
+     * where it was left out as "also rejected for duplicate_id".
+     */
+    @Test
+    void theRejectOfARepeatedIdIsNotTheFirstDocumentsOwn() {
+        RejectSelection selection = new RejectSelection();
+        JsonNode repeat = JSON.createObjectNode()
+                .put("id", "x")
+                .put("reason", "duplicate_id")
+                .put("outcome", "rejected")
+                .put("detail", "id 'x' came before at a.jsonl:1");
+        JsonNode first = JSON.createObjectNode()
+                .put("id", "x")
+                .put("reason", "model_error")
+                .put("outcome", "rejected")
+                .put("text", "source of x");
+        selection.original(List.of(first, repeat));
+
+        RejectSelection.Result result = selection.choose(Set.of("model_error"), Set.of());
+
+        assertEquals(
+                List.of("x"),
+                result.chosen().stream().map(RejectSelection.Chosen::id).toList());
+        assertEquals(Set.of("model_error"), result.chosen().get(0).reasons(), "retried for its own reason");
+        assertEquals(0, result.otherReasons(), result.others().toString());
+    }
 }
