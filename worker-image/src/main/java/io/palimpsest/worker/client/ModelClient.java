@@ -286,7 +286,7 @@ public final class ModelClient implements AutoCloseable {
     private int count(HttpRequest request, HttpResponse<byte[]> response) {
         try {
             var reply = json.readTree(response.body());
-            // (a count answered says nothing of the model calls' settings: not a success of RepeatedRefusal's)
+            // (a count answered says nothing of the model calls' settings: RepeatedRefusal counts each request's apart)
             if (reply != null
                     && (reply.path("count").isInt() || reply.path("tokens").isArray())) {
                 stats.counts.answered.increment();
@@ -542,10 +542,8 @@ public final class ModelClient implements AutoCloseable {
         }
         if (status == 200) {
             T read = kind.reader().read(request, response, nanos);
-            if (kind.generates()) {
-                // a success shows these settings work (a count answered says nothing of the model calls' settings)
-                repeatedRefusal.succeeded(sent.settings());
-            }
+            // a success shows these settings work, and only these: a count answered says nothing of a generation's
+            repeatedRefusal.succeeded(sent.settings());
             return read;
         }
         // redacted before it is cut: a cut through the key would leave its first characters

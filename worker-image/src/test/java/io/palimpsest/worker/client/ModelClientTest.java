@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.sim.Fault;
 import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.config.ManifestField;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,6 +299,55 @@ class ModelClientTest {
             ModelConfigException refused = assertInstanceOf(
                     ModelConfigException.class, refusals.get(refusals.size() - 1), "the 8th with those settings");
             assertTrue(refused.getMessage().contains("maximum context length is 1024"), refused.getMessage());
+        }
+    }
+
+    /**
+     * Counts answered between refusals of counts: the refusals are the documents', as the answers show the count's
+     * settings work, where with nothing to end the run of refusals the eighth, however far apart, stopped the job.
+     */
+    @Test
+    void countRefusalsBetweenAnsweredCountsStayTheDocuments() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            boolean refused = request.contains("unwelcome");
+            byte[] answer = (refused
+                            ? "{\"error\":{\"message\":\"this document cannot be counted (" + request.length()
+                                    + " bytes)\"}}"
+                            : "{\"count\":5}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(refused ? 400 : 200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+        try (ModelClient client = new ModelClient(
+                ClientSettings.builder(URI.create(
+                                "http://127.0.0.1:" + server.getAddress().getPort()))
+                        .initialConcurrency(1)
+                        .concurrencyCap(1)
+                        .requestTimeout(Duration.ofSeconds(5))
+                        .maxOutage(Duration.ofSeconds(30))
+                        .backoffBase(Duration.ofMillis(50))
+                        .backoffCap(Duration.ofMillis(500))
+                        .probeEvery(Duration.ofMillis(200))
+                        .build(),
+                json)) {
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + 2; i++) {
+                ObjectNode counted = json.createObjectNode().put("model", "sim").put("prompt", "a welcome text " + i);
+                assertEquals(5, client.tokenize(counted).get(10, TimeUnit.SECONDS));
+                ObjectNode refused = json.createObjectNode().put("model", "sim").put("prompt", "unwelcome " + i);
+                assertInstanceOf(
+                        RejectedByModelException.class,
+                        assertThrows(ExecutionException.class, () -> client.tokenize(refused)
+                                        .get(10, TimeUnit.SECONDS))
+                                .getCause(),
+                        "refusal " + (i + 1) + " is the document's");
+            }
+        } finally {
+            server.stop(0);
         }
     }
 
