@@ -33,8 +33,12 @@ public final class UnwritableOutput {
     private static final List<String> INTERNAL_FOLDERS =
             List.of("receipts", "checkpoints", "rejects", "duplicates", "attempts");
 
-    /** Folders under {@code _palimpsest/} that hold one folder per shard, which a shard left writes in. */
-    private static final List<String> PER_SHARD_FOLDERS = List.of("checkpoints", "attempts");
+    /**
+     * Folders under {@code _palimpsest/} that hold one folder per shard, which a shard left writes in: its checkpoint
+     * parts, as many folders as shards unfinished ({@code attempts/} keeps one for every shard an outage ended, committed
+     * since or not, and is looked at itself).
+     */
+    private static final List<String> PER_SHARD_FOLDERS = List.of("checkpoints");
 
     /**
      * @param variants the names of the recipe's variants: each writes its outputs in the folder of its name
