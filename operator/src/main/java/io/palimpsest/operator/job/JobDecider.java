@@ -160,7 +160,9 @@ public final class JobDecider {
      * @param workerSuspended    its {@code spec.suspend}
      * @param maxFailed          its {@code maxFailedIndexes} and what {@code retry.maxFailedShards} asks for, or null
      *                           without a worker Job
-     * @param queued             the job goes through Kueue ({@code spec.queueName}): Kueue resumes it, not the operator
+     * @param queued             the job goes through Kueue: Kueue resumes its worker Job, not the operator (the
+     *                           worker Job's queue label once it exists, {@code WorkerJob.queued}; {@code spec.queueName}
+     *                           before)
      * @param parallelism        the worker Job's parallelism while running and while suspended (see {@link ParallelismPolicy})
      * @param workerJobRefusal   why the API server would refuse the worker Job (WorkerJobLimits), or null
      * @param configMap          the ConfigMap as it is, or null

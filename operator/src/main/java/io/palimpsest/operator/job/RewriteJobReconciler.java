@@ -552,7 +552,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 worker == null ? null : worker.getSpec().getParallelism(),
                 worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()),
                 maxFailed,
-                job.getSpec().getQueueName() != null,
+                WorkerJob.queued(job, worker),
                 parallelism,
                 workerJobRefusal,
                 seen.configMap(),

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -222,6 +223,51 @@ class SpecEditsTest {
                 "Applied",
                 ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE)
                         .getReason());
+    }
+
+    /**
+     * spec.queueName added to a running job that went through no queue: its worker Job has no Kueue label, so no
+     * Kueue will ever resume it. Suspended and resumed, the operator resumes it itself, as it suspended it.
+     */
+    @Test
+    void aQueueNamedAfterTheWorkerJobWasMadeLeavesItsResumeToTheOperator() {
+        running("qa", 4);
+        cluster.edit("qa", spec -> spec.setQueueName("team-a"));
+        cluster.reconcile("qa");
+        assertNull(moves.job("qa-work").getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL));
+
+        cluster.edit("qa", spec -> spec.setSuspend(true));
+        cluster.reconcile("qa");
+        assertTrue(moves.job("qa-work").getSpec().getSuspend());
+        cluster.edit("qa", spec -> spec.setSuspend(false));
+        cluster.reconcile("qa");
+        Job resumed = moves.job("qa-work");
+        assertFalse(resumed.getSpec().getSuspend(), "no Kueue resumes a Job without its queue label");
+        assertEquals(4, resumed.getSpec().getParallelism());
+        assertEquals(JobPhase.Running, cluster.status("qa").getPhase());
+    }
+
+    /**
+     * spec.queueName removed while the worker Job waits in its queue (suspended, with Kueue's label): Kueue still
+     * admits it (the label stays: a Job's labels are the queue's, not the spec's), so the operator does not resume it
+     * past the queue's quota.
+     */
+    @Test
+    void aQueueRemovedWhileTheWorkerJobWaitsInItLeavesItsAdmissionToKueue() {
+        RewriteJob job = FreshReconciles.job("qr", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qr");
+        moves.plannerSucceeds("qr-plan", 4);
+        cluster.reconcile("qr");
+        cluster.reconcile("qr");
+        Job waiting = moves.job("qr-work");
+        assertTrue(waiting.getSpec().getSuspend(), "created suspended: Kueue admits it");
+        assertEquals("team-a", waiting.getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL));
+
+        cluster.edit("qr", spec -> spec.setQueueName(null));
+        cluster.reconcile("qr");
+        assertTrue(moves.job("qr-work").getSpec().getSuspend(), "the operator does not admit a Job of a queue");
     }
 
     /**
