@@ -519,7 +519,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     new JobDecider.MaxFailed(current, maxFailedRefused.isEmpty() ? limit.maxFailedIndexes() : current);
         }
         List<String> notApplied = worker == null
-                ? List.of()
+                ? new ArrayList<>()
                 : SpecApplied.notApplied(
                         Stream.concat(
                                         MadeFrom.changed(worker, MadeFrom.workerJob(job)).stream(),
@@ -533,6 +533,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 ? null
                                 : SpecApplied.modelApiKey(
                                         seen.model(), WorkerPodTemplate.modelApiKey(worker), seen.modelApiKey()));
+        if (worker != null && !finished && modelUsable && shards != null) {
+            String held = SpecApplied.admittedParallelism(
+                    seen.explicitParallelism(job),
+                    seen.remainingShards(next),
+                    WorkerJob.queued(job, worker)
+                            && !Boolean.TRUE.equals(worker.getSpec().getSuspend()),
+                    worker.getSpec().getParallelism());
+            if (held != null) {
+                notApplied.add(held);
+            }
+        }
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());

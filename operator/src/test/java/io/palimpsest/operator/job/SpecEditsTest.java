@@ -271,6 +271,66 @@ class SpecEditsTest {
     }
 
     /**
+     * Kueue admitted the worker Job at its parallelism and would suspend and requeue it were the count changed, so an
+     * edit of spec.workers.parallelism leaves an admitted Job at its count: SpecApplied says so, where it said every
+     * edit had reached the job. Suspended and resumed, the Job is admitted again at the new count.
+     */
+    @Test
+    void aParallelismEditOfAJobKueueAdmittedIsNamedUntilItIsAdmittedAgain() {
+        RewriteJob job = FreshReconciles.job("qp", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qp");
+        moves.plannerSucceeds("qp-plan", 6);
+        cluster.reconcile("qp");
+        cluster.reconcile("qp");
+        admit("qp-work");
+        cluster.reconcile("qp");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+
+        cluster.edit("qp", spec -> spec.getWorkers().setParallelism(new IntOrString(2)));
+        cluster.reconcile("qp");
+        assertEquals(4, moves.job("qp-work").getSpec().getParallelism(), "Kueue's admitted count is kept");
+        var applied = ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.workers.parallelism is 2 but the worker Job runs 4 workers, the count Kueue admitted it at:"
+                        + " Kueue suspends and requeues a running Job whose count changes, so it keeps that count; to"
+                        + " run 2, suspend the job (spec.suspend: true) and resume it: Kueue admits it again at the"
+                        + " new count",
+                applied.getMessage());
+        assertEquals(1, events("qp", "SpecNotApplied"));
+
+        cluster.edit("qp", spec -> spec.setSuspend(true));
+        cluster.reconcile("qp");
+        cluster.edit("qp", spec -> spec.setSuspend(false));
+        cluster.reconcile("qp");
+        assertEquals(2, moves.job("qp-work").getSpec().getParallelism(), "the next admission's count");
+        admit("qp-work");
+        cluster.reconcile("qp");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+    }
+
+    /** Kueue admits a worker Job: it resumes it. */
+    void admit(String workerJob) {
+        JobControllerMoves.retryOnConflict(() -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName(workerJob)
+                .edit(j -> {
+                    j.getSpec().setSuspend(false);
+                    return j;
+                }));
+    }
+
+    /**
      * The worker pods read the model's API key from the Secret their Job's pod template names, which cannot change:
      * a RewriterModel whose key Secret is edited while a job runs on it (a rotation under another Secret name, a
      * switch between an external endpoint and a deployed model) does not reach the running workers, and the job
