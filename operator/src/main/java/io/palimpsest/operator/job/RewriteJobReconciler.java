@@ -523,7 +523,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 : SpecApplied.notApplied(
                         Stream.concat(
                                         MadeFrom.changed(worker, MadeFrom.workerJob(job)).stream(),
-                                        MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream())
+                                        Stream.concat(
+                                                MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream(),
+                                                MadeFrom.changed(preview.job(), MadeFrom.previewJob(job)).stream()))
                                 .toList(),
                         attempts,
                         WorkerJob.attemptsPerShard(job),

@@ -17,11 +17,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
@@ -316,6 +318,60 @@ class SpecEditsTest {
                 ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE)
                         .getReason());
     }
+
+    /**
+     * The preview runs once per RewriteJob: spec.preview edited after its Job was made (a GPU-hour price added for a
+     * cost, a larger sample) leaves status.estimate as the values it ran with, and SpecApplied says so, where it said
+     * every edit had reached the job.
+     */
+    @Test
+    void aPreviewEditedAfterItRanIsNamed() {
+        RewriteJob job = FreshReconciles.job("pv", "m");
+        RewriteJobSpec.Preview preview = new RewriteJobSpec.Preview();
+        preview.setSample(50);
+        job.getSpec().setPreview(preview);
+        job.getSpec().setSuspend(true);
+        client.resource(job).create();
+        RewriterModel model = client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("m")
+                .get();
+        RewriterModelStatus ready = new RewriterModelStatus();
+        ready.setPhase(ModelPhase.Ready);
+        ready.setReadyReplicas(1);
+        model.setStatus(ready);
+        client.resource(model).updateStatus();
+        cluster.reconcile("pv");
+        moves.plannerSucceeds("pv-plan", 4);
+        cluster.reconcile("pv");
+        cluster.reconcile("pv");
+        Job previewJob = moves.job("pv-preview");
+        assertNotNull(previewJob, "the suspended, planned job previews");
+        moves.terminatedPod(previewJob, null, 0, true, 0, "Completed", ESTIMATE, false);
+        moves.finish("pv-preview", "Complete", null);
+        cluster.reconcile("pv");
+        assertNotNull(cluster.status("pv").getEstimate());
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("pv").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+
+        cluster.edit("pv", spec -> spec.getPreview().setGpuHourPrice(2.5));
+        cluster.reconcile("pv");
+        RewriteJobStatus after = cluster.status("pv");
+        assertNull(after.getEstimate().getCost(), "the preview is not run again");
+        var applied = ConditionAggregator.find(after.getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.preview changed after the preview Job was made; the preview runs once per RewriteJob, so"
+                        + " status.estimate is of the values it was made with; to preview with the new ones, run"
+                        + " palimpsest preview on the manifest or create a new RewriteJob",
+                applied.getMessage());
+    }
+
+    static final String ESTIMATE = "{\"plan\":{\"shards\":4,\"documents\":400,\"documentsEstimated\":false,"
+            + "\"sampled\":50},\"requests\":{\"estimate\":400.0},\"completionTokens\":{\"estimate\":40000.0},"
+            + "\"gpuHours\":{\"estimate\":0.5},\"cost\":null,\"capacitySource\":\"calibrated\"}";
 
     /** Kueue admits a worker Job: it resumes it. */
     void admit(String workerJob) {

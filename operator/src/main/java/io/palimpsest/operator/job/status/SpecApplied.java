@@ -52,6 +52,10 @@ public final class SpecApplied {
                 case "spec.queueName" ->
                     out.add(field + " changed after the worker Job was created; the worker Job stays in the"
                             + " queue it was made for; the new value applies to new RewriteJobs only");
+                case "spec.preview" ->
+                    out.add(field + " changed after the preview Job was made; the preview runs once per RewriteJob, so"
+                            + " status.estimate is of the values it was made with; to preview with the new ones, run"
+                            + " palimpsest preview on the manifest or create a new RewriteJob");
                 case "spec.sharding" ->
                     out.add(field + " changed after the plan was made; the plan is kept (committed shards are"
                             + " numbered by it); the new value applies to new RewriteJobs only");
