@@ -486,6 +486,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                         ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
                                 existing),
                         existing);
+                if (seen.plannerJob() != null
+                        && !MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job))
+                                .isEmpty()) {
+                    resolved = ResolvedJobConfigMap.keepSharding(resolved, existing);
+                }
                 recipeHash = resolved.getRecipeHash();
                 hashed = true;
                 desiredConfigMap = ResolvedJobConfigMap.desired(job, resolved, ledger);

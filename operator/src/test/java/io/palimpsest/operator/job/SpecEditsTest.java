@@ -320,6 +320,41 @@ class SpecEditsTest {
     }
 
     /**
+     * spec.sharding edited while the planner Job exists but before its pod has read job.yaml (an image still pulling,
+     * a pod not scheduled yet): the planner cuts the shards by the value its Job was made with, which job.yaml keeps,
+     * so the plan is what SpecApplied says it is (kept), where a pod starting after the edit cut them by the new value
+     * while the status said the plan had kept the old.
+     */
+    @Test
+    void aShardingEditedBeforeThePlannerReadsItIsNotWhatThePlanCutsBy() {
+        client.resource(FreshReconciles.job("sh", "m")).create();
+        cluster.reconcile("sh");
+        assertNotNull(moves.job("sh-plan"));
+        String planned = jobYaml("sh");
+        assertFalse(planned.contains("filesPerShard"), planned);
+
+        cluster.edit("sh", spec -> {
+            RewriteJobSpec.Sharding sharding = new RewriteJobSpec.Sharding();
+            sharding.setFilesPerShard(2);
+            spec.setSharding(sharding);
+            spec.getWorkers()
+                    .setConcurrencyPerWorker(new IntOrString(3)); // what job.yaml carries to workers still follows
+        });
+        cluster.reconcile("sh");
+        String after = jobYaml("sh");
+        assertFalse(after.contains("filesPerShard"), "the planner reads the sharding its Job was made with:\n" + after);
+        assertTrue(after.contains("concurrencyPerWorker: 3"), after);
+
+        moves.plannerSucceeds("sh-plan", 4);
+        cluster.reconcile("sh");
+        cluster.reconcile("sh");
+        var applied = ConditionAggregator.find(cluster.status("sh").getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertTrue(
+                applied.getMessage().startsWith("spec.sharding changed after the plan was made"), applied.getMessage());
+    }
+
+    /**
      * The preview runs once per RewriteJob: spec.preview edited after its Job was made (a GPU-hour price added for a
      * cost, a larger sample) leaves status.estimate as the values it ran with, and SpecApplied says so, where it said
      * every edit had reached the job.
