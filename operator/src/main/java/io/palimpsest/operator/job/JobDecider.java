@@ -389,7 +389,12 @@ public final class JobDecider {
         if (phase == JobPhase.Running && in.workerJob() && !workerFinished && parallelism > 0) {
             recheck = recheck == null || recheck.compareTo(RUNNING_RECHECK) > 0 ? RUNNING_RECHECK : recheck;
         }
-        return new Decision(phase, state.reason(), actions, recheck);
+        // Kueue's worker Job made suspended, or not admitted again since Kueue evicted it: no worker runs until it is.
+        boolean waitsForKueue = in.queued() && !workerFinished && (!in.workerJob() || in.workerSuspended());
+        JobReason reason = phase == JobPhase.Running && state.reason() == JobReason.Running && waitsForKueue
+                ? JobReason.Queued
+                : state.reason();
+        return new Decision(phase, reason, actions, recheck);
     }
 
     /** A helper Job's result is still awaited from the cache ({@link Facts#resultAwaitedUntil}). */

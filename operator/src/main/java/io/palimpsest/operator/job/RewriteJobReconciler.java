@@ -987,6 +987,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         next.getRecentFailures());
             }
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
+            case Queued -> {
+                Job worker = seen.workerJob();
+                String queue = worker == null || worker.getMetadata().getLabels() == null
+                        ? job.getSpec().getQueueName()
+                        : worker.getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL);
+                yield "the worker Job " + RewriteJobNames.workerJob(job) + " waits for Kueue to admit it from queue "
+                        + queue + ": no worker runs until then (kubectl get workloads -n "
+                        + job.getMetadata().getNamespace() + ")";
+            }
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
                 var recorded = job.getStatus() == null

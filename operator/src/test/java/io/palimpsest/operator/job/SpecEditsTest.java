@@ -408,6 +408,38 @@ class SpecEditsTest {
             + "\"sampled\":50},\"requests\":{\"estimate\":400.0},\"completionTokens\":{\"estimate\":40000.0},"
             + "\"gpuHours\":{\"estimate\":0.5},\"cost\":null,\"capacitySource\":\"calibrated\"}";
 
+    /**
+     * A job whose worker Job waits in its Kueue queue (not admitted yet, or evicted and requeued) runs nothing: Running,
+     * but not Ready, reason Queued naming the queue, where it said Ready, Running, "0/6 shards committed".
+     */
+    @Test
+    void aWorkerJobWaitingInItsQueueIsNotTakenForRunning() {
+        RewriteJob job = FreshReconciles.job("qw", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qw");
+        moves.plannerSucceeds("qw-plan", 6);
+        cluster.reconcile("qw");
+        cluster.reconcile("qw");
+        assertTrue(moves.job("qw-work").getSpec().getSuspend());
+        RewriteJobStatus queued = cluster.status("qw");
+        assertEquals(JobPhase.Running, queued.getPhase());
+        var ready = ConditionAggregator.find(queued.getConditions(), Conditions.READY);
+        assertEquals("False", ready.getStatus());
+        assertEquals("Queued", ready.getReason());
+        assertEquals(
+                "the worker Job qw-work waits for Kueue to admit it from queue team-a: no worker runs until then"
+                        + " (kubectl get workloads -n test)",
+                ready.getMessage());
+        assertNull(queued.getEstimatedCompletionTime());
+
+        admit("qw-work");
+        cluster.reconcile("qw");
+        var running = ConditionAggregator.find(cluster.status("qw").getConditions(), Conditions.READY);
+        assertEquals("True", running.getStatus());
+        assertEquals("Running", running.getReason());
+    }
+
     /** Kueue admits a worker Job: it resumes it. */
     void admit(String workerJob) {
         JobControllerMoves.retryOnConflict(() -> client.batch()
