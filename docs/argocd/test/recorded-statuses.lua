@@ -139,6 +139,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "all shards finished; summing the receipts for exact totals", observedGeneration = 1, reason = "Tallying", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Tallying", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Running/Queued"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the worker Job wiki-wrap-work waits for Kueue to admit it from queue team-a: no worker runs until then (kubectl get workloads -n team-a)", observedGeneration = 1, reason = "Queued", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the worker Job wiki-wrap-work waits for Kueue to admit it from queue team-a: no worker runs until then (kubectl get workloads -n team-a)", observedGeneration = 1, reason = "Queued", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the worker Job wiki-wrap-work waits for Kueue to admit it from queue team-a: no worker runs until then (kubectl get workloads -n team-a)", observedGeneration = 1, reason = "Queued", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Queued", status = "False", type = "Stalled" },
+      }, observedGeneration = 1 },
     ["Running/InvalidSpec"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.image: image 'evil.example/miner:latest' is not allowed by the operator's policy (chart value policy.allowedImages: registry.example/palimpsest/*)", observedGeneration = 1, reason = "InvalidSpec", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.image: image 'evil.example/miner:latest' is not allowed by the operator's policy (chart value policy.allowedImages: registry.example/palimpsest/*)", observedGeneration = 1, reason = "InvalidSpec", status = "True", type = "Progressing" },

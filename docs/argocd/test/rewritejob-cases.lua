@@ -24,6 +24,7 @@ return {
   { recorded = "Running/ModelFailed", health = "Progressing", message = "ModelFailed: RewriterModel 'qwen' is refused by the operator's policy" },
   { recorded = "Running/Forbidden", health = "Progressing", message = "Forbidden: the operator's role lacks delete on pods" },
   { recorded = "Running/Tallying", health = "Progressing", message = "Tallying: all shards finished" },
+  { recorded = "Running/Queued", health = "Progressing", message = "Queued: the worker Job wiki-wrap-work waits for Kueue to admit it from queue team-a" },
   { recorded = "Running/InvalidSpec", health = "Progressing", message = "InvalidSpec: spec.workers.image: image 'evil.example/miner:latest' is not allowed" },
   { recorded = "Suspended/Suspended", health = "Suspended", message = "Suspended (25/100 shards)" },
   { recorded = "Succeeded/AllShardsCommitted", health = "Healthy", message = "Succeeded (1000/1000 shards)" },

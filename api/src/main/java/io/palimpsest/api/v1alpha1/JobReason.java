@@ -49,6 +49,11 @@ public enum JobReason {
     Planning,
     PlanningFailed,
     Running,
+    /**
+     * Running, but the worker Job waits for Kueue to admit it (spec.queueName: made suspended, or evicted and
+     * requeued): no worker runs until Kueue resumes it. Not Ready.
+     */
+    Queued,
     Suspended,
     /** Every shard finished; the receipts are being summed for exact totals. */
     Tallying,

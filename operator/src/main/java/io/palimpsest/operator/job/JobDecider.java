@@ -160,7 +160,9 @@ public final class JobDecider {
      * @param workerSuspended    its {@code spec.suspend}
      * @param maxFailed          its {@code maxFailedIndexes} and what {@code retry.maxFailedShards} asks for, or null
      *                           without a worker Job
-     * @param queued             the job goes through Kueue ({@code spec.queueName}): Kueue resumes it, not the operator
+     * @param queued             the job goes through Kueue: Kueue resumes its worker Job, not the operator (the
+     *                           worker Job's queue label once it exists, {@code WorkerJob.queued}; {@code spec.queueName}
+     *                           before)
      * @param parallelism        the worker Job's parallelism while running and while suspended (see {@link ParallelismPolicy})
      * @param workerJobRefusal   why the API server would refuse the worker Job (WorkerJobLimits), or null
      * @param configMap          the ConfigMap as it is, or null
@@ -387,7 +389,12 @@ public final class JobDecider {
         if (phase == JobPhase.Running && in.workerJob() && !workerFinished && parallelism > 0) {
             recheck = recheck == null || recheck.compareTo(RUNNING_RECHECK) > 0 ? RUNNING_RECHECK : recheck;
         }
-        return new Decision(phase, state.reason(), actions, recheck);
+        // Kueue's worker Job made suspended, or not admitted again since Kueue evicted it: no worker runs until it is.
+        boolean waitsForKueue = in.queued() && !workerFinished && (!in.workerJob() || in.workerSuspended());
+        JobReason reason = phase == JobPhase.Running && state.reason() == JobReason.Running && waitsForKueue
+                ? JobReason.Queued
+                : state.reason();
+        return new Decision(phase, reason, actions, recheck);
     }
 
     /** A helper Job's result is still awaited from the cache ({@link Facts#resultAwaitedUntil}). */

@@ -17,7 +17,8 @@ import java.util.List;
  * own controller does, rather than trust a status that controller may not have written yet. A
  * model whose status is Failed (refused, its weights not downloaded) serves nothing: its Service
  * may never have been made. Either way the job runs no worker and says why; once the model is
- * fixed, it runs.
+ * fixed, it runs. A model being deleted (its deletionTimestamp set, while a foreground deletion waits for its
+ * Deployment and claims to go) is taken as gone: it serves nothing meanwhile and will not again.
  */
 public final class ModelGate {
 
@@ -37,6 +38,17 @@ public final class ModelGate {
                     "spec.modelRef.name: RewriterModel '" + name + "' not found in namespace '"
                             + job.getMetadata().getNamespace() + "' (a RewriteJob runs on a RewriterModel of its own"
                             + " namespace; the job starts once the model is created there)");
+        }
+        if (model.getMetadata().getDeletionTimestamp() != null) {
+            // Deleted in the foreground (Argo CD's prune, --cascade=foreground), it stays until its Deployment,
+            // Services and claims are gone: it serves nothing meanwhile and will not again.
+            return new Verdict(
+                    ModelState.NOT_FOUND,
+                    "spec.modelRef.name: RewriterModel '" + name + "' is being deleted (since "
+                            + model.getMetadata().getDeletionTimestamp()
+                            + "); no worker runs against it, and the job goes on once a RewriterModel of that name"
+                            + " is created again in namespace '"
+                            + job.getMetadata().getNamespace() + "'");
         }
         List<FieldError> refused = policy.check(model);
         if (!refused.isEmpty()) {

@@ -15,6 +15,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.WorkerStarts;
+import io.palimpsest.operator.job.resources.MadeFrom;
 import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.model.autoscale.ReplicaLoadTimes;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
@@ -88,6 +89,7 @@ public final class PreviewJob {
                 .withName(RewriteJobNames.previewJob(job))
                 .withNamespace(job.getMetadata().getNamespace())
                 .withLabels(RewriteJobNames.labels(job, RewriteJobNames.ROLE_PREVIEW))
+                .withAnnotations(Map.of(MadeFrom.ANNOTATION, MadeFrom.annotation(MadeFrom.previewJob(job))))
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(settings.helperBackoffLimit())

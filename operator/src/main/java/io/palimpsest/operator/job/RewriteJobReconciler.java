@@ -486,6 +486,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                         ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
                                 existing),
                         existing);
+                if (seen.plannerJob() != null
+                        && !MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job))
+                                .isEmpty()) {
+                    resolved = ResolvedJobConfigMap.keepSharding(resolved, existing);
+                }
                 recipeHash = resolved.getRecipeHash();
                 hashed = true;
                 desiredConfigMap = ResolvedJobConfigMap.desired(job, resolved, ledger);
@@ -519,11 +524,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     new JobDecider.MaxFailed(current, maxFailedRefused.isEmpty() ? limit.maxFailedIndexes() : current);
         }
         List<String> notApplied = worker == null
-                ? List.of()
+                ? new ArrayList<>()
                 : SpecApplied.notApplied(
                         Stream.concat(
                                         MadeFrom.changed(worker, MadeFrom.workerJob(job)).stream(),
-                                        MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream())
+                                        Stream.concat(
+                                                MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream(),
+                                                MadeFrom.changed(preview.job(), MadeFrom.previewJob(job)).stream()))
                                 .toList(),
                         attempts,
                         WorkerJob.attemptsPerShard(job),
@@ -533,6 +540,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 ? null
                                 : SpecApplied.modelApiKey(
                                         seen.model(), WorkerPodTemplate.modelApiKey(worker), seen.modelApiKey()));
+        if (worker != null && !finished && modelUsable && shards != null) {
+            String held = SpecApplied.admittedParallelism(
+                    seen.explicitParallelism(job),
+                    seen.remainingShards(next),
+                    WorkerJob.queued(job, worker)
+                            && !Boolean.TRUE.equals(worker.getSpec().getSuspend()),
+                    worker.getSpec().getParallelism());
+            if (held != null) {
+                notApplied.add(held);
+            }
+        }
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
@@ -552,7 +570,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 worker == null ? null : worker.getSpec().getParallelism(),
                 worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()),
                 maxFailed,
-                job.getSpec().getQueueName() != null,
+                WorkerJob.queued(job, worker),
                 parallelism,
                 workerJobRefusal,
                 seen.configMap(),
@@ -969,6 +987,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         next.getRecentFailures());
             }
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
+            case Queued -> {
+                Job worker = seen.workerJob();
+                String queue = worker == null || worker.getMetadata().getLabels() == null
+                        ? job.getSpec().getQueueName()
+                        : worker.getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL);
+                yield "the worker Job " + RewriteJobNames.workerJob(job) + " waits for Kueue to admit it from queue "
+                        + queue + ": no worker runs until then (kubectl get workloads -n "
+                        + job.getMetadata().getNamespace() + ")";
+            }
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
                 var recorded = job.getStatus() == null

@@ -127,6 +127,14 @@ class ClusterComponentsTest {
                         .endValueFrom()
                         .endEnv()
                         .addNewEnv()
+                        .withName("API")
+                        .withValue("https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)")
+                        .endEnv()
+                        .addNewEnv()
+                        .withName("KUBERNETES_SERVICE_PORT_HTTPS")
+                        .withValue("mine")
+                        .endEnv()
+                        .addNewEnv()
                         .withName("WHO2")
                         .withValue("$(POD)-$$(POD)")
                         .endEnv()
@@ -168,6 +176,16 @@ class ClusterComponentsTest {
         assertEquals("debug", SEEN.get("env.LEVEL"));
         assertEquals("s3cr3t", SEEN.get("env.TOKEN"));
         assertEquals("probe", SEEN.get("env.APP"));
+        // the kubelet gives every container the API server's Service, as a worker tells a pod from a run by hand
+        URI api = URI.create(client.getMasterUrl().toString());
+        assertEquals(api.getHost(), SEEN.get("env.KUBERNETES_SERVICE_HOST"));
+        assertEquals(String.valueOf(api.getPort()), SEEN.get("env.KUBERNETES_SERVICE_PORT"));
+        assertEquals("tcp://" + api.getHost() + ":" + api.getPort(), SEEN.get("env.KUBERNETES_PORT"));
+        assertEquals(
+                "https://" + api.getHost() + ":" + api.getPort(),
+                SEEN.get("env.API"),
+                "a container's own value may refer to them");
+        assertEquals("mine", SEEN.get("env.KUBERNETES_SERVICE_PORT_HTTPS"), "a container's own value wins");
         var terminated =
                 done.getStatus().getContainerStatuses().get(0).getState().getTerminated();
         assertEquals(0, terminated.getExitCode());

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -25,6 +26,12 @@ import java.util.regex.Pattern;
  * annotations['k'], nodeName, serviceAccountName, podIP, hostIP), configMapKeyRef and
  * secretKeyRef read from the API server, honouring {@code optional}. A missing reference that is
  * not optional keeps the container from being created (CreateContainerConfigError), as on a node.
+ * Every container also gets the API server's Service variables ({@code KUBERNETES_SERVICE_HOST},
+ * {@code KUBERNETES_SERVICE_PORT}, {@code KUBERNETES_PORT}...), pointing at the simulated API server,
+ * as the kubelet adds the {@code default/kubernetes} Service's to every pod whatever
+ * {@code enableServiceLinks} says: {@code $(VAR)} in {@code env} may refer to them and a variable the
+ * container sets itself wins (the worker tells a pod from a run by hand by {@code KUBERNETES_SERVICE_HOST}).
+ * Other Services' variables ({@code enableServiceLinks}) are left out.
  */
 final class PodEnvironment {
 
@@ -36,6 +43,7 @@ final class PodEnvironment {
     static Map<String, String> resolve(
             KubernetesClient client, Pod pod, Container container, String podIp, String hostIp) {
         String ns = pod.getMetadata().getNamespace();
+        Map<String, String> serviceEnv = apiServerService(client);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvFromSource from : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
             String prefix = Optional.ofNullable(from.getPrefix()).orElse("");
@@ -67,9 +75,11 @@ final class PodEnvironment {
         }
         for (EnvVar var : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
             if (var.getValueFrom() == null) {
+                Map<String, String> known = new LinkedHashMap<>(serviceEnv);
+                known.putAll(env);
                 env.put(
                         var.getName(),
-                        expand(Optional.ofNullable(var.getValue()).orElse(""), env));
+                        expand(Optional.ofNullable(var.getValue()).orElse(""), known));
                 continue;
             }
             String value = valueFrom(client, pod, var.getValueFrom(), podIp, hostIp);
@@ -77,6 +87,26 @@ final class PodEnvironment {
                 env.put(var.getName(), value);
             }
         }
+        serviceEnv.forEach(env::putIfAbsent);
+        return env;
+    }
+
+    /** The variables of the API server's Service, as the kubelet makes them for a Service's port. */
+    private static Map<String, String> apiServerService(KubernetesClient client) {
+        URI api = URI.create(client.getMasterUrl().toString());
+        String host = api.getHost();
+        String port = String.valueOf(api.getPort() > 0 ? api.getPort() : 443);
+        String address = "tcp://" + host + ":" + port;
+        String prefix = "KUBERNETES_PORT_" + port + "_TCP";
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KUBERNETES_SERVICE_HOST", host);
+        env.put("KUBERNETES_SERVICE_PORT", port);
+        env.put("KUBERNETES_SERVICE_PORT_HTTPS", port);
+        env.put("KUBERNETES_PORT", address);
+        env.put(prefix, address);
+        env.put(prefix + "_PROTO", "tcp");
+        env.put(prefix + "_PORT", port);
+        env.put(prefix + "_ADDR", host);
         return env;
     }
 

@@ -121,7 +121,7 @@ class JobDeciderTest {
         // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
-        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
+        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Queued              | CreateWorker(4,true)                      | -",
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
         // running: parallelism and suspend patched, pods past the cap stopped; while workers may run the job is
         // looked at again every 30 s (its rates and ETA follow time when no event comes)
@@ -129,7 +129,7 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | PT30S",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
         "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | PT30S",
-        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | PT30S",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Queued              | PatchWorker(4,-)                          | PT30S",
         "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
         // a model the policy refuses or that failed: no worker Job or preview is made from it, a running one is held at
         // 0

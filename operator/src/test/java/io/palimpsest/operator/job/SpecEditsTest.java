@@ -17,10 +17,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
@@ -222,6 +225,232 @@ class SpecEditsTest {
                 "Applied",
                 ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE)
                         .getReason());
+    }
+
+    /**
+     * spec.queueName added to a running job that went through no queue: its worker Job has no Kueue label, so no
+     * Kueue will ever resume it. Suspended and resumed, the operator resumes it itself, as it suspended it.
+     */
+    @Test
+    void aQueueNamedAfterTheWorkerJobWasMadeLeavesItsResumeToTheOperator() {
+        running("qa", 4);
+        cluster.edit("qa", spec -> spec.setQueueName("team-a"));
+        cluster.reconcile("qa");
+        assertNull(moves.job("qa-work").getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL));
+
+        cluster.edit("qa", spec -> spec.setSuspend(true));
+        cluster.reconcile("qa");
+        assertTrue(moves.job("qa-work").getSpec().getSuspend());
+        cluster.edit("qa", spec -> spec.setSuspend(false));
+        cluster.reconcile("qa");
+        Job resumed = moves.job("qa-work");
+        assertFalse(resumed.getSpec().getSuspend(), "no Kueue resumes a Job without its queue label");
+        assertEquals(4, resumed.getSpec().getParallelism());
+        assertEquals(JobPhase.Running, cluster.status("qa").getPhase());
+    }
+
+    /**
+     * spec.queueName removed while the worker Job waits in its queue (suspended, with Kueue's label): Kueue still
+     * admits it (the label stays: a Job's labels are the queue's, not the spec's), so the operator does not resume it
+     * past the queue's quota.
+     */
+    @Test
+    void aQueueRemovedWhileTheWorkerJobWaitsInItLeavesItsAdmissionToKueue() {
+        RewriteJob job = FreshReconciles.job("qr", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qr");
+        moves.plannerSucceeds("qr-plan", 4);
+        cluster.reconcile("qr");
+        cluster.reconcile("qr");
+        Job waiting = moves.job("qr-work");
+        assertTrue(waiting.getSpec().getSuspend(), "created suspended: Kueue admits it");
+        assertEquals("team-a", waiting.getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL));
+
+        cluster.edit("qr", spec -> spec.setQueueName(null));
+        cluster.reconcile("qr");
+        assertTrue(moves.job("qr-work").getSpec().getSuspend(), "the operator does not admit a Job of a queue");
+    }
+
+    /**
+     * Kueue admitted the worker Job at its parallelism and would suspend and requeue it were the count changed, so an
+     * edit of spec.workers.parallelism leaves an admitted Job at its count: SpecApplied says so, where it said every
+     * edit had reached the job. Suspended and resumed, the Job is admitted again at the new count.
+     */
+    @Test
+    void aParallelismEditOfAJobKueueAdmittedIsNamedUntilItIsAdmittedAgain() {
+        RewriteJob job = FreshReconciles.job("qp", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qp");
+        moves.plannerSucceeds("qp-plan", 6);
+        cluster.reconcile("qp");
+        cluster.reconcile("qp");
+        admit("qp-work");
+        cluster.reconcile("qp");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+
+        cluster.edit("qp", spec -> spec.getWorkers().setParallelism(new IntOrString(2)));
+        cluster.reconcile("qp");
+        assertEquals(4, moves.job("qp-work").getSpec().getParallelism(), "Kueue's admitted count is kept");
+        var applied = ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.workers.parallelism is 2 but the worker Job runs 4 workers, the count Kueue admitted it at:"
+                        + " Kueue suspends and requeues a running Job whose count changes, so it keeps that count; to"
+                        + " run 2, suspend the job (spec.suspend: true) and resume it: Kueue admits it again at the"
+                        + " new count",
+                applied.getMessage());
+        assertEquals(1, events("qp", "SpecNotApplied"));
+
+        cluster.edit("qp", spec -> spec.setSuspend(true));
+        cluster.reconcile("qp");
+        cluster.edit("qp", spec -> spec.setSuspend(false));
+        cluster.reconcile("qp");
+        assertEquals(2, moves.job("qp-work").getSpec().getParallelism(), "the next admission's count");
+        admit("qp-work");
+        cluster.reconcile("qp");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("qp").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+    }
+
+    /**
+     * spec.sharding edited while the planner Job exists but before its pod has read job.yaml (an image still pulling,
+     * a pod not scheduled yet): the planner cuts the shards by the value its Job was made with, which job.yaml keeps,
+     * so the plan is what SpecApplied says it is (kept), where a pod starting after the edit cut them by the new value
+     * while the status said the plan had kept the old.
+     */
+    @Test
+    void aShardingEditedBeforeThePlannerReadsItIsNotWhatThePlanCutsBy() {
+        client.resource(FreshReconciles.job("sh", "m")).create();
+        cluster.reconcile("sh");
+        assertNotNull(moves.job("sh-plan"));
+        String planned = jobYaml("sh");
+        assertFalse(planned.contains("filesPerShard"), planned);
+
+        cluster.edit("sh", spec -> {
+            RewriteJobSpec.Sharding sharding = new RewriteJobSpec.Sharding();
+            sharding.setFilesPerShard(2);
+            spec.setSharding(sharding);
+            spec.getWorkers()
+                    .setConcurrencyPerWorker(new IntOrString(3)); // what job.yaml carries to workers still follows
+        });
+        cluster.reconcile("sh");
+        String after = jobYaml("sh");
+        assertFalse(after.contains("filesPerShard"), "the planner reads the sharding its Job was made with:\n" + after);
+        assertTrue(after.contains("concurrencyPerWorker: 3"), after);
+
+        moves.plannerSucceeds("sh-plan", 4);
+        cluster.reconcile("sh");
+        cluster.reconcile("sh");
+        var applied = ConditionAggregator.find(cluster.status("sh").getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertTrue(
+                applied.getMessage().startsWith("spec.sharding changed after the plan was made"), applied.getMessage());
+    }
+
+    /**
+     * The preview runs once per RewriteJob: spec.preview edited after its Job was made (a GPU-hour price added for a
+     * cost, a larger sample) leaves status.estimate as the values it ran with, and SpecApplied says so, where it said
+     * every edit had reached the job.
+     */
+    @Test
+    void aPreviewEditedAfterItRanIsNamed() {
+        RewriteJob job = FreshReconciles.job("pv", "m");
+        RewriteJobSpec.Preview preview = new RewriteJobSpec.Preview();
+        preview.setSample(50);
+        job.getSpec().setPreview(preview);
+        job.getSpec().setSuspend(true);
+        client.resource(job).create();
+        RewriterModel model = client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("m")
+                .get();
+        RewriterModelStatus ready = new RewriterModelStatus();
+        ready.setPhase(ModelPhase.Ready);
+        ready.setReadyReplicas(1);
+        model.setStatus(ready);
+        client.resource(model).updateStatus();
+        cluster.reconcile("pv");
+        moves.plannerSucceeds("pv-plan", 4);
+        cluster.reconcile("pv");
+        cluster.reconcile("pv");
+        Job previewJob = moves.job("pv-preview");
+        assertNotNull(previewJob, "the suspended, planned job previews");
+        moves.terminatedPod(previewJob, null, 0, true, 0, "Completed", ESTIMATE, false);
+        moves.finish("pv-preview", "Complete", null);
+        cluster.reconcile("pv");
+        assertNotNull(cluster.status("pv").getEstimate());
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("pv").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+
+        cluster.edit("pv", spec -> spec.getPreview().setGpuHourPrice(2.5));
+        cluster.reconcile("pv");
+        RewriteJobStatus after = cluster.status("pv");
+        assertNull(after.getEstimate().getCost(), "the preview is not run again");
+        var applied = ConditionAggregator.find(after.getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.preview changed after the preview Job was made; the preview runs once per RewriteJob, so"
+                        + " status.estimate is of the values it was made with; to preview with the new ones, run"
+                        + " palimpsest preview on the manifest or create a new RewriteJob",
+                applied.getMessage());
+    }
+
+    static final String ESTIMATE = "{\"plan\":{\"shards\":4,\"documents\":400,\"documentsEstimated\":false,"
+            + "\"sampled\":50},\"requests\":{\"estimate\":400.0},\"completionTokens\":{\"estimate\":40000.0},"
+            + "\"gpuHours\":{\"estimate\":0.5},\"cost\":null,\"capacitySource\":\"calibrated\"}";
+
+    /**
+     * A job whose worker Job waits in its Kueue queue (not admitted yet, or evicted and requeued) runs nothing: Running,
+     * but not Ready, reason Queued naming the queue, where it said Ready, Running, "0/6 shards committed".
+     */
+    @Test
+    void aWorkerJobWaitingInItsQueueIsNotTakenForRunning() {
+        RewriteJob job = FreshReconciles.job("qw", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qw");
+        moves.plannerSucceeds("qw-plan", 6);
+        cluster.reconcile("qw");
+        cluster.reconcile("qw");
+        assertTrue(moves.job("qw-work").getSpec().getSuspend());
+        RewriteJobStatus queued = cluster.status("qw");
+        assertEquals(JobPhase.Running, queued.getPhase());
+        var ready = ConditionAggregator.find(queued.getConditions(), Conditions.READY);
+        assertEquals("False", ready.getStatus());
+        assertEquals("Queued", ready.getReason());
+        assertEquals(
+                "the worker Job qw-work waits for Kueue to admit it from queue team-a: no worker runs until then"
+                        + " (kubectl get workloads -n test)",
+                ready.getMessage());
+        assertNull(queued.getEstimatedCompletionTime());
+
+        admit("qw-work");
+        cluster.reconcile("qw");
+        var running = ConditionAggregator.find(cluster.status("qw").getConditions(), Conditions.READY);
+        assertEquals("True", running.getStatus());
+        assertEquals("Running", running.getReason());
+    }
+
+    /** Kueue admits a worker Job: it resumes it. */
+    void admit(String workerJob) {
+        JobControllerMoves.retryOnConflict(() -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName(workerJob)
+                .edit(j -> {
+                    j.getSpec().setSuspend(false);
+                    return j;
+                }));
     }
 
     /**

@@ -191,6 +191,16 @@ class RecordedStatusesTest {
                         false));
         out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
         out.put(
+                "Running/Queued",
+                job(
+                        JobPhase.Running,
+                        JobReason.Queued,
+                        "the worker Job wiki-wrap-work waits for Kueue to admit it from queue team-a: no worker runs"
+                                + " until then (kubectl get workloads -n team-a)",
+                        1000,
+                        0,
+                        false));
+        out.put(
                 "Running/InvalidSpec",
                 job(
                         JobPhase.Running,

@@ -23,7 +23,8 @@ import java.util.Map;
  * later can be named instead of silently missing the Job. A worker Job's pod template is immutable
  * (image, resources, scheduling, service account, pull secrets), as is its
  * {@code backoffLimitPerIndex} ({@code retry.attemptsPerShard}); Kueue reads the queue label at
- * admission; the planner cut the shards once ({@code sharding}). A Job made before the annotation
+ * admission; the planner cut the shards once ({@code sharding}); the preview ran once ({@code preview}). A Job
+ * made before the annotation
  * existed names nothing.
  */
 public final class MadeFrom {
@@ -58,8 +59,15 @@ public final class MadeFrom {
         return fingerprints(values);
     }
 
+    /** What the preview drew and priced its estimate with: it runs once per RewriteJob. */
+    public static Map<String, String> previewJob(RewriteJob job) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("spec.preview", job.getSpec().getPreview());
+        return fingerprints(values);
+    }
+
     /** The annotation's value. */
-    static String annotation(Map<String, String> fingerprints) {
+    public static String annotation(Map<String, String> fingerprints) {
         try {
             return JSON.writeValueAsString(fingerprints);
         } catch (JsonProcessingException e) {

@@ -122,6 +122,22 @@ public final class ResolvedJobConfigMap {
     }
 
     /**
+     * {@code resolved} with the sharding of the job.yaml the planner reads ({@code existing}): called while the
+     * planner Job exists and the spec's sharding is no longer the one that Job was made with ({@code MadeFrom}).
+     * Its pod may not have read job.yaml yet (an image pulling, a pod not scheduled): rendered anew, it would cut the
+     * shards by the edited value while the job says the plan kept the one it was made with ({@code SpecApplied}).
+     * The workers read no sharding, and a later preview then cuts its sample's shards as the plan did.
+     */
+    public static ResolvedJob keepSharding(ResolvedJob resolved, ConfigMap existing) {
+        ResolvedJob recorded = recorded(existing).orElse(null);
+        if (recorded == null || recorded.getSpec() == null || resolved.getSpec() == null) {
+            return resolved; // unreadable or absent: written anew
+        }
+        resolved.getSpec().setSharding(recorded.getSpec().getSharding());
+        return resolved;
+    }
+
+    /**
      * {@code resolved} with the model identity of the job.yaml the job's workers read so far ({@code
      * existing}), where it is worded otherwise but names the same weights ({@link ModelIdentity#same}).
      *
@@ -192,6 +208,18 @@ public final class ResolvedJobConfigMap {
         if (text == null || text.contains(sought)) {
             return Optional.empty();
         }
+        return read(text);
+    }
+
+    /** The job.yaml the job's workers read so far; empty when there is none or it cannot be read. */
+    private static Optional<ResolvedJob> recorded(ConfigMap existing) {
+        String text = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        return text == null ? Optional.empty() : read(text);
+    }
+
+    private static Optional<ResolvedJob> read(String text) {
         try {
             return Optional.ofNullable(LENIENT_YAML.readValue(text, ResolvedJob.class));
         } catch (JsonProcessingException | IllegalArgumentException e) {

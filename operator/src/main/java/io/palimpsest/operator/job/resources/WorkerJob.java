@@ -147,6 +147,20 @@ public final class WorkerJob {
         return derived >= 1 ? derived : attemptsPerShard(job);
     }
 
+    /**
+     * Whether Kueue admits (resumes) the job's worker Job rather than the operator: the worker Job carries Kueue's
+     * queue label, which it takes from {@code spec.queueName} when it is made and keeps (Kueue reads it at admission);
+     * before it exists, whether the spec names a queue. A queue named or removed in the spec afterwards changes neither
+     * who resumes the Job nor what Kueue holds it to.
+     */
+    public static boolean queued(RewriteJob job, Job workerJob) {
+        if (workerJob == null) {
+            return job.getSpec().getQueueName() != null;
+        }
+        Map<String, String> labels = workerJob.getMetadata().getLabels();
+        return labels != null && labels.get(RewriteJobNames.KUEUE_QUEUE_LABEL) != null;
+    }
+
     /** {@code retry.attemptsPerShard}, 3 when unset. */
     public static int attemptsPerShard(RewriteJob job) {
         RewriteJobSpec.Retry retry = job.getSpec().getRetry();

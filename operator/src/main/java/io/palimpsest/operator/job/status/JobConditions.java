@@ -57,6 +57,7 @@ public final class JobConditions {
                 || (phase == JobPhase.Running
                         && !JobPhaseMachine.held(decision.reason())
                         && decision.reason() != JobReason.NameTaken
+                        && decision.reason() != JobReason.Queued
                         && decision.reason() != JobReason.Forbidden);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
@@ -109,7 +110,11 @@ public final class JobConditions {
             case Running ->
                 d.reason() == JobReason.Tallying
                         ? "all shards finished; summing the receipts for exact totals"
-                        : (status.getProgress() == null ? "starting" : status.getProgress() + " shards committed");
+                        : d.reason() == JobReason.Queued
+                                ? "the worker Job waits for Kueue to admit it"
+                                : (status.getProgress() == null
+                                        ? "starting"
+                                        : status.getProgress() + " shards committed");
             case Suspended -> "suspended; committed shards are kept";
             case Succeeded -> status.getProgress() == null ? "done" : status.getProgress() + " shards committed";
             case Failed -> d.reason() == null ? null : d.reason().name();

@@ -18,7 +18,8 @@ import java.util.Objects;
  * Job exists, False naming each edit that did not (a field the worker Job or the plan was made from
  * and that Kubernetes does not let change, see {@code MadeFrom}), with a Warning Event when that
  * list changes. Edits the operator applies (parallelism, suspend, maxFailedShards, what job.yaml
- * carries) are not listed: they are applied. One edit of the RewriterModel is listed too: the API key
+ * carries) are not listed: they are applied; but a parallelism Kueue's admission holds ({@link
+ * #admittedParallelism}). One edit of the RewriterModel is listed too: the API key
  * Secret it names, which the worker pods read through their Job's pod template ({@link #modelApiKey}).
  */
 public final class SpecApplied {
@@ -51,6 +52,10 @@ public final class SpecApplied {
                 case "spec.queueName" ->
                     out.add(field + " changed after the worker Job was created; the worker Job stays in the"
                             + " queue it was made for; the new value applies to new RewriteJobs only");
+                case "spec.preview" ->
+                    out.add(field + " changed after the preview Job was made; the preview runs once per RewriteJob, so"
+                            + " status.estimate is of the values it was made with; to preview with the new ones, run"
+                            + " palimpsest preview on the manifest or create a new RewriteJob");
                 case "spec.sharding" ->
                     out.add(field + " changed after the plan was made; the plan is kept (committed shards are"
                             + " numbered by it); the new value applies to new RewriteJobs only");
@@ -79,6 +84,30 @@ public final class SpecApplied {
             out.add(modelApiKey);
         }
         return out;
+    }
+
+    /**
+     * Why an admitted worker Job does not run at {@code spec.workers.parallelism}: Kueue admitted it at its count and
+     * suspends and requeues a running Job whose count changes, so the operator keeps that count ({@code JobDecider});
+     * null when it runs at the spec's count, when that makes no difference (no more shards left than either count),
+     * when the count is auto (it follows the model's fleet, no edit), or when Kueue has not admitted the Job.
+     *
+     * @param explicit  {@code spec.workers.parallelism} when a number, else null
+     * @param remaining the shards left to run
+     * @param admitted  the worker Job is Kueue's and running (not suspended)
+     * @param running   the worker Job's parallelism
+     */
+    public static String admittedParallelism(Integer explicit, long remaining, boolean admitted, Integer running) {
+        if (explicit == null || !admitted || running == null || running <= 0 || remaining <= 0) {
+            return null;
+        }
+        if (Math.min(explicit, remaining) == Math.min(running, remaining)) {
+            return null;
+        }
+        return "spec.workers.parallelism is " + explicit + " but the worker Job runs " + running
+                + " workers, the count Kueue admitted it at: Kueue suspends and requeues a running Job whose count"
+                + " changes, so it keeps that count; to run " + explicit + ", suspend the job (spec.suspend: true)"
+                + " and resume it: Kueue admits it again at the new count";
     }
 
     /**

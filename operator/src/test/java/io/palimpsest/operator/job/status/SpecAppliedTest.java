@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.status;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.palimpsest.api.common.SecretKeyRef;
@@ -64,5 +65,24 @@ class SpecAppliedTest {
         endpoint.setApiKeySecretRef(key);
         m.getSpec().setEndpoint(endpoint);
         return m;
+    }
+
+    /** An admitted worker Job's count against the spec's: named only where it makes a difference. */
+    @Test
+    void aCountKueueHoldsIsNamedOnlyWhereTheShardsLeftTellItApart() {
+        assertNull(SpecApplied.admittedParallelism(4, 10, true, 4), "runs at the spec's count");
+        assertNull(SpecApplied.admittedParallelism(null, 10, true, 4), "auto follows the fleet: no edit");
+        assertNull(SpecApplied.admittedParallelism(8, 10, false, 4), "not admitted: the operator sets the count");
+        assertNull(SpecApplied.admittedParallelism(8, 3, true, 4), "3 shards left: 4 or 8 workers run 3");
+        assertNull(SpecApplied.admittedParallelism(2, 1, true, 4), "1 shard left: 2 or 4 workers run 1");
+        assertNull(SpecApplied.admittedParallelism(8, 10, true, 0), "held at 0 (model gone): applied");
+        assertEquals(
+                "spec.workers.parallelism is 8 but the worker Job runs 4 workers, the count Kueue admitted it at:"
+                        + " Kueue suspends and requeues a running Job whose count changes, so it keeps that count; to"
+                        + " run 8, suspend the job (spec.suspend: true) and resume it: Kueue admits it again at the"
+                        + " new count",
+                SpecApplied.admittedParallelism(8, 6, true, 4));
+        assertNotNull(
+                SpecApplied.admittedParallelism(2, 3, true, 4), "a count lowered below the shards left is named too");
     }
 }
