@@ -143,8 +143,11 @@ class RewriteJobLifecycleTest {
         moves.shardPreempted("lc-work", 8);
         moves.shardFails("lc-work", 9, 0, 75, ShardSummary.Outcome.modelUnreachable, "ModelUnreachable");
         moves.workerStatus("lc-work", "0-5", "7", 3);
+        // the summaries' pods and the worker Job's own count come through two watches, in either order
         RewriteJobStatus running = awaitStatus(
-                "lc", s -> s.getShards().getSucceeded() == 6 && s.getDocuments().getWritten() == 600);
+                "lc",
+                s -> s.getShards().equals(new RewriteJobStatus.ShardCounts(10, 6, 1, 3, 0))
+                        && s.getDocuments().getWritten() == 600);
         assertEquals(new RewriteJobStatus.ShardCounts(10, 6, 1, 3, 0), running.getShards());
         assertEquals("6/10", running.getProgress());
         assertEquals("0-5", running.getCompletedShards());
