@@ -23,6 +23,7 @@ import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.SaysItCloses;
 import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
@@ -360,7 +361,7 @@ class ProgressLineTest {
         CountDownLatch release = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -368,7 +369,7 @@ class ProgressLineTest {
             }
             exchange.sendResponseHeaders(503, -1);
             exchange.close();
-        });
+        }));
         server.start();
         ModelClient client = new ModelClient(
                 ClientSettings.builder(URI.create(

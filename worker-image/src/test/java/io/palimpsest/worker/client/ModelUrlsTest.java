@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ class ModelUrlsTest {
     void aModelBehindAGatewayPrefixIsCalledThere() throws Exception {
         List<String> paths = new CopyOnWriteArrayList<>();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             paths.add(path);
             boolean ours = path.equals("/team-a/v1/chat/completions");
@@ -51,7 +52,7 @@ class ModelUrlsTest {
             exchange.sendResponseHeaders(ours || path.equals("/team-a/health") ? 200 : 404, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
-        });
+        }));
         server.start();
         ObjectMapper json = new ObjectMapper();
         URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/team-a");
