@@ -1,5 +1,6 @@
 package io.palimpsest.worker.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,7 +71,8 @@ class ModelUrlsTest {
             body.putArray("messages").addObject().put("role", "user").put("content", "hello");
             assertEquals(
                     "rewritten", client.chat(body).get(10, TimeUnit.SECONDS).text());
-            Thread.sleep(300); // a few rounds of the queue probe
+            // the queue probe's first round, however late a loaded machine runs it
+            await().atMost(Duration.ofSeconds(30)).until(() -> paths.contains("/team-a/metrics"));
         } finally {
             server.stop(0);
         }
