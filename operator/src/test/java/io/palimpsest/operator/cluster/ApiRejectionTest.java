@@ -69,7 +69,7 @@ class ApiRejectionTest {
         assertTrue(condition.getMessage().contains("Job refused-plan"), condition.getMessage());
         String version = failed.getMetadata().getResourceVersion();
         await().during(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
                 .until(() -> version.equals(client.resources(RewriteJob.class)
                         .inNamespace("test")
                         .withName("refused")

@@ -84,7 +84,7 @@ class ResolvedJobSizeTest {
         assertTrue(condition.getMessage().contains("spec.recipe takes"), condition.getMessage());
         String version = failed.getMetadata().getResourceVersion();
         await().during(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(10))
                 .until(() -> version.equals(client.resources(RewriteJob.class)
                         .inNamespace("test")
                         .withName("huge")

@@ -357,7 +357,7 @@ class RewriterModelReconcilerTest {
             String version = failed.getMetadata().getResourceVersion();
             int tries = refused.get();
             await().during(Duration.ofSeconds(2))
-                    .atMost(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(10))
                     .until(() -> version.equals(client.resources(RewriterModel.class)
                             .withName("undecodable")
                             .get()
@@ -429,6 +429,11 @@ class RewriterModelReconcilerTest {
             await().atMost(Duration.ofSeconds(5))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> reconciler.refusedStatusWrites().contains(id));
+            // the refusal is recorded before its Event is written: waited for, not taken as written already
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !modelEvents("invalid-status", ModelReason.RejectedByApiServer.name())
+                            .isEmpty());
             List<Event> warnings = modelEvents("invalid-status", ModelReason.RejectedByApiServer.name());
             assertEquals(1, warnings.size(), warnings.toString());
             assertTrue(
@@ -474,7 +479,7 @@ class RewriterModelReconcilerTest {
             assertTrue(degraded.getMessage().contains("env[0].value: Invalid value: \"x\""), degraded.getMessage());
             String version = failed.getMetadata().getResourceVersion();
             await().during(Duration.ofSeconds(2))
-                    .atMost(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(10))
                     .until(() -> version.equals(client.resources(RewriterModel.class)
                             .withName("refused")
                             .get()
@@ -486,10 +491,7 @@ class RewriterModelReconcilerTest {
                             .size());
 
             refusing.set(false);
-            client.resources(RewriterModel.class).withName("refused").edit(m -> {
-                m.getSpec().getEngine().setEnv(List.of(new EnvVar("GOOD", "x", null)));
-                return m;
-            });
+            edit("refused", m -> m.getSpec().getEngine().setEnv(List.of(new EnvVar("GOOD", "x", null))));
             awaitValue(
                     () -> client.apps().deployments().withName("refused-vllm").get());
             awaitModel("refused", m -> m.getStatus().getPhase() != ModelPhase.Failed);
@@ -1110,10 +1112,7 @@ class RewriterModelReconcilerTest {
 
         // KEDA installed, then the spec edited: the ScaledObject is made and the model is no longer degraded.
         KedaCrd.install(client);
-        client.resources(RewriterModel.class).withName("mistral-n").edit(m -> {
-            m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6);
-            return m;
-        });
+        edit("mistral-n", m -> m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6));
         GenericKubernetesResource so =
                 awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                         .inNamespace("test")
@@ -1375,10 +1374,8 @@ class RewriterModelReconcilerTest {
                 .withName("mistral-q-vllm")
                 .get());
 
-        client.resources(RewriterModel.class).withName("mistral-q").edit(m -> {
-            m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue);
-            return m;
-        });
+        // again on 409, as kubectl edit would: the operator writes the model's status meanwhile
+        edit("mistral-q", m -> m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue));
         await().atMost(WAIT)
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)

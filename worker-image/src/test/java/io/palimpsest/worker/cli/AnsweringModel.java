@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelReply;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,7 +30,7 @@ final class AnsweringModel implements AutoCloseable {
 
     AnsweringModel() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             boolean chat = exchange.getRequestURI().getPath().equals("/v1/chat/completions");
             boolean fail = chat && requests.incrementAndGet() % 2 == 1;
             byte[] body = (chat
@@ -45,7 +46,7 @@ final class AnsweringModel implements AutoCloseable {
                 exchange.getResponseBody().write(body);
             }
             exchange.close();
-        });
+        }));
         server.start();
         client = new ModelClient(
                 ClientSettings.builder(URI.create(

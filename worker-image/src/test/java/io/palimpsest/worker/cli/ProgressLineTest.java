@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +24,7 @@ import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.SaysItCloses;
 import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
@@ -216,7 +218,9 @@ class ProgressLineTest {
                 false,
                 new PrintStream(plain, true, StandardCharsets.UTF_8),
                 Duration.ofMillis(50))) {
-            Thread.sleep(400);
+            // two ticks, however late a loaded machine runs them (a fixed pause saw none of them there)
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> plain.toString(StandardCharsets.UTF_8).lines().count() >= 2);
         }
         String log = plain.toString(StandardCharsets.UTF_8);
         assertFalse(log.contains("\r"), "no carriage returns in a log");
@@ -235,7 +239,9 @@ class ProgressLineTest {
                 true,
                 new PrintStream(tty, true, StandardCharsets.UTF_8),
                 Duration.ofMillis(50))) {
-            Thread.sleep(1300);
+            // the first tick (1 s on a terminal) draws the line, however late it runs
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tty.toString(StandardCharsets.UTF_8).contains("50% docs"));
         }
         String screen = tty.toString(StandardCharsets.UTF_8);
         assertTrue(screen.startsWith("\r   50% docs"), screen);
@@ -261,7 +267,9 @@ class ProgressLineTest {
                 true,
                 screen,
                 Duration.ofMillis(50))) {
-            Thread.sleep(1300); // one tick draws the line
+            // one tick (1 s on a terminal) draws the line, however late it runs
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> tty.toString(StandardCharsets.UTF_8).contains("50% docs"));
             ticker.above(() -> screen.println("shard-00000 committed"));
             ticker.shardDone();
         }
@@ -360,7 +368,7 @@ class ProgressLineTest {
         CountDownLatch release = new CountDownLatch(1);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(Executors.newCachedThreadPool());
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             try {
                 release.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -368,7 +376,7 @@ class ProgressLineTest {
             }
             exchange.sendResponseHeaders(503, -1);
             exchange.close();
-        });
+        }));
         server.start();
         ModelClient client = new ModelClient(
                 ClientSettings.builder(URI.create(

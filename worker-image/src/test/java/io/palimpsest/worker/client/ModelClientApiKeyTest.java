@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -99,12 +100,12 @@ class ModelClientApiKeyTest {
         AtomicInteger elsewhere = new AtomicInteger();
         HttpServer other = server(elsewhere, 200, "{}");
         HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        endpoint.createContext("/", exchange -> {
+        SaysItCloses.on(endpoint.createContext("/", exchange -> {
             exchange.getResponseHeaders()
                     .add("Location", base(other) + exchange.getRequestURI().getPath());
             exchange.sendResponseHeaders(exchange.getRequestURI().getPath().startsWith("/v1/") ? 307 : 200, -1);
             exchange.close();
-        });
+        }));
         endpoint.start();
         try (ModelClient client = new ModelClient(
                 settings(base(endpoint)).apiKey(Optional.of(KEY)).build(), json)) {
@@ -123,7 +124,7 @@ class ModelClientApiKeyTest {
 
     private static HttpServer server(AtomicInteger requests, int status, String reply) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             if (exchange.getRequestURI().getPath().startsWith("/v1/")) {
                 requests.incrementAndGet();
             }
@@ -133,7 +134,7 @@ class ModelClientApiKeyTest {
                     exchange.getRequestURI().getPath().startsWith("/v1/") ? status : 200, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
-        });
+        }));
         server.start();
         return server;
     }

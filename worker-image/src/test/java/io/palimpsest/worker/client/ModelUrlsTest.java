@@ -1,5 +1,6 @@
 package io.palimpsest.worker.client;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +41,7 @@ class ModelUrlsTest {
     void aModelBehindAGatewayPrefixIsCalledThere() throws Exception {
         List<String> paths = new CopyOnWriteArrayList<>();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             paths.add(path);
             boolean ours = path.equals("/team-a/v1/chat/completions");
@@ -51,7 +53,7 @@ class ModelUrlsTest {
             exchange.sendResponseHeaders(ours || path.equals("/team-a/health") ? 200 : 404, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
-        });
+        }));
         server.start();
         ObjectMapper json = new ObjectMapper();
         URI base = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/team-a");
@@ -69,7 +71,8 @@ class ModelUrlsTest {
             body.putArray("messages").addObject().put("role", "user").put("content", "hello");
             assertEquals(
                     "rewritten", client.chat(body).get(10, TimeUnit.SECONDS).text());
-            Thread.sleep(300); // a few rounds of the queue probe
+            // the queue probe's first round, however late a loaded machine runs it
+            await().atMost(Duration.ofSeconds(30)).until(() -> paths.contains("/team-a/metrics"));
         } finally {
             server.stop(0);
         }

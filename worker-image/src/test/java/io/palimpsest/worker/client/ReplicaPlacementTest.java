@@ -71,7 +71,10 @@ class ReplicaPlacementTest {
                     .until(() -> queued.requestLog().completions().size() == 40);
             int before = 40;
             try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
-                Thread.sleep(300); // the first pages
+                // the queued replica's page has been read, however late a loaded machine scrapes it (a fixed pause
+                // could place the first requests before the client knew of the queue)
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> client.replicaLoads().values().stream().anyMatch(load -> load >= 30));
                 BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
                 double toQueued = queued.requestLog().completions().size() - before;
                 double total = toQueued

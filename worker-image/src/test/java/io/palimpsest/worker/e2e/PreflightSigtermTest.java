@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class PreflightSigtermTest {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         ExecutorService handlers = Executors.newCachedThreadPool();
         server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             if (exchange.getRequestURI().getPath().equals("/tokenize")) {
                 counts.incrementAndGet();
                 try {
@@ -52,7 +53,7 @@ class PreflightSigtermTest {
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
-        });
+        }));
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();

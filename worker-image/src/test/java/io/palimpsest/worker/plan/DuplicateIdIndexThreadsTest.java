@@ -119,31 +119,48 @@ class DuplicateIdIndexThreadsTest {
 
     /**
      * Shard 2 fails late, shard 5 at once: with one thread the pass fails on shard 2, so with four it must too, and
-     * the shards after the failure are not read to their end.
+     * the shards after the failure are not read to their end. Shard 5 fails once shard 6 is being read; the shards
+     * after it wait at their start until shard 5 has failed, then offer items without end: whenever the pass records
+     * the failure (a loaded machine may hold its thread up between the throw and the record), their next item is
+     * refused. (A bound on the shards read to their end while shard 5 is still read, as this test had, bounds the
+     * threads' timing, not the pass: it cannot know shard 5 will fail, and once shard 5 was held up by 300 ms every
+     * shard up to 39 was read.)
      */
     @Test
     void theFirstFailingShardInPlanOrderIsTheFailureWhateverTheThreads() throws Exception {
         List<Shard> shards = shards(40);
         byte[] manifest = new ShardManifest(json).serialize(shards);
         for (int threads : new int[] {1, 4}) {
+            CountDownLatch sixStarted = new CountDownLatch(1);
             CountDownLatch fiveFailed = new CountDownLatch(1);
             Set<Integer> finished = ConcurrentHashMap.newKeySet();
+            Set<Integer> startedAfterFive = ConcurrentHashMap.newKeySet();
             AtomicBoolean waited = new AtomicBoolean();
             DuplicateIdIndex.ShardIds reader = (shard, sink) -> {
+                if (shard.index() > 5) {
+                    startedAfterFive.add(shard.index());
+                    sixStarted.countDown();
+                    awaitOrFail(fiveFailed, "shard 5's failure");
+                    for (long item = 0; item < NO_END; item++) {
+                        sink.accept(item, "id-" + shard.index() + "-" + item);
+                        Thread.yield(); // leaves the thread that records the failure room to run
+                    }
+                    finished.add(shard.index());
+                    return true;
+                }
                 for (int item = 0; item < 200; item++) {
                     sink.accept(item, "id-" + shard.index() + "-" + item);
                 }
                 if (shard.index() == 2) {
                     if (threads > 1) {
-                        try {
-                            waited.set(fiveFailed.await(10, TimeUnit.SECONDS));
-                        } catch (InterruptedException e) {
-                            throw new IOException(e);
-                        }
+                        waited.set(awaitOrFail(fiveFailed, "shard 5's failure"));
                     }
                     throw new InvalidJobException("input file f2.jsonl is archived");
                 }
                 if (shard.index() == 5) {
+                    if (threads > 1) {
+                        awaitOrFail(sixStarted, "shard after shard 5 started");
+                    }
                     fiveFailed.countDown();
                     throw new InvalidJobException("input file f5.jsonl is archived");
                 }
@@ -158,9 +175,34 @@ class DuplicateIdIndexThreadsTest {
 
             assertEquals("input file f2.jsonl is archived", refused.getMessage(), threads + " threads");
             assertEquals(threads > 1, waited.get(), "shard 5 failed while shard 2 was read");
-            assertTrue(finished.stream().allMatch(i -> i < 12), "no shard far past the failure is read: " + finished);
+            if (threads == 1) {
+                assertEquals(Set.of(0, 1), finished, "one thread stops at shard 2");
+                assertEquals(Set.of(), startedAfterFive);
+            } else {
+                assertTrue(startedAfterFive.contains(6), "shard 6 was read when shard 5 failed");
+                assertTrue(
+                        finished.stream().allMatch(i -> i < 5),
+                        "no shard after the failure is read to its end: " + finished + " (started: " + startedAfterFive
+                                + ")");
+            }
             assertFalse(new FileStorage(out).exists(DuplicateIdIndex.INDEX_KEY));
             assertEquals(0, scratch.used());
+        }
+    }
+
+    /** Items a shard after the failure offers: far more than are read before the pass refuses one. */
+    private static final long NO_END = 20_000L;
+
+    /** Waits for {@code latch}; a minute without it is a hung pass, failed as such rather than waited on forever. */
+    private static boolean awaitOrFail(CountDownLatch latch, String what) throws IOException {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IOException("no " + what + " within a minute");
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 

@@ -24,6 +24,7 @@ import io.palimpsest.worker.recipe.runtime.RecipeProcessors;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -79,7 +80,7 @@ class OutageRecognitionRaceTest {
     void modelAndCorpus() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             boolean answer = healthy.get();
             if (!answer && request.contains(ANSWERED)) {
@@ -99,7 +100,7 @@ class OutageRecognitionRaceTest {
                 exchange.sendResponseHeaders(500, -1);
             }
             exchange.close();
-        });
+        }));
         server.start();
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", DOCUMENTS);
         shard = new ShardPlanner(new ShardingPolicy(1, null))

@@ -25,7 +25,7 @@ public final class HeldHealthServer implements AutoCloseable {
     public HeldHealthServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             if (exchange.getRequestURI().getPath().equals("/health")) {
                 healthChecks.incrementAndGet();
                 try {
@@ -38,7 +38,7 @@ public final class HeldHealthServer implements AutoCloseable {
             }
             exchange.sendResponseHeaders(503, -1);
             exchange.close();
-        });
+        }));
         server.start();
     }
 

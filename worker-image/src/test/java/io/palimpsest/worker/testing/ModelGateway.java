@@ -49,7 +49,7 @@ public final class ModelGateway implements AutoCloseable {
         this.listed = listed;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setExecutor(threads);
-        server.createContext("/", this::handle);
+        SaysItCloses.on(server.createContext("/", this::handle));
         server.start();
     }
 
@@ -94,13 +94,6 @@ public final class ModelGateway implements AutoCloseable {
 
     private static void answer(HttpExchange exchange, int status, byte[] body) throws IOException {
         exchange.getResponseHeaders().add("Content-Type", "application/json");
-        // The JDK's HttpServer closes the connection of a request that asked for it (the worker's requests do: one
-        // connection per request) without saying so in its answer, as real servers do; the JDK's client, which reads
-        // keep-alive from the answer, then keeps the closed connection in its pool and a later POST sent over it fails
-        // unanswered ("HTTP/1.1 header parser received no bytes": a few of every burst of calls)
-        if ("close".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Connection"))) {
-            exchange.getResponseHeaders().set("Connection", "close");
-        }
         exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         if (body.length > 0) {
             exchange.getResponseBody().write(body);

@@ -25,6 +25,7 @@ import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
+import io.palimpsest.worker.testing.SaysItCloses;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -272,7 +273,7 @@ class HttpTokenCounterTest {
         for (boolean countFirst : new boolean[] {true, false}) {
             List<String> paths = Collections.synchronizedList(new ArrayList<>());
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/", exchange -> {
+            SaysItCloses.on(server.createContext("/", exchange -> {
                 String path = exchange.getRequestURI().getPath();
                 int status = 200;
                 if (path.equals("/tokenize") || path.startsWith("/v1/")) {
@@ -283,7 +284,7 @@ class HttpTokenCounterTest {
                 exchange.sendResponseHeaders(status, bytes.length);
                 exchange.getResponseBody().write(bytes);
                 exchange.close();
-            });
+            }));
             server.start();
             try (ModelClient client =
                     new ModelClient(settings(base(server)).maxAttempts(4).build(), json)) {
@@ -326,7 +327,7 @@ class HttpTokenCounterTest {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         ExecutorService handlers = Executors.newCachedThreadPool();
         server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             String reply = "{}";
             if (exchange.getRequestURI().getPath().equals("/tokenize")) {
                 try {
@@ -340,7 +341,7 @@ class HttpTokenCounterTest {
             exchange.sendResponseHeaders(200, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
-        });
+        }));
         server.start();
         AtomicBoolean stopping = new AtomicBoolean();
         ScheduledExecutorService signal = Executors.newSingleThreadScheduledExecutor();
@@ -368,7 +369,7 @@ class HttpTokenCounterTest {
     private static HttpServer server(List<String> auth, int[] statuses, String reply) throws Exception {
         AtomicInteger calls = new AtomicInteger();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
+        SaysItCloses.on(server.createContext("/", exchange -> {
             // read the request to its end, as a real server does: a body left unread may make this server close
             // the kept-alive connection the client then sends the next count on
             exchange.getRequestBody().readAllBytes();
@@ -384,7 +385,7 @@ class HttpTokenCounterTest {
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
-        });
+        }));
         server.start();
         return server;
     }
