@@ -53,7 +53,7 @@ public final class JobPlanner {
     private final InputCheck inputCheck;
 
     public JobPlanner(ShardPlanner planner, ShardManifest manifest) {
-        this(planner, manifest, (input, listed) -> {});
+        this(planner, manifest, (input, listed) -> listed);
     }
 
     private JobPlanner(ShardPlanner planner, ShardManifest manifest, InputCheck inputCheck) {
@@ -64,12 +64,15 @@ public final class JobPlanner {
 
     /**
      * A look at the input's listing before it is cut (and before it is found empty or unmatched): refuses what
-     * must not be read at all ({@link UnfinishedInputs}).
+     * must not be read at all, and leaves out what must not be read of what may ({@link UnfinishedInputs}).
      */
     @FunctionalInterface
     public interface InputCheck {
-        /** @param listed every object the input's listing gave, before the include/exclude filter */
-        void check(InputRoot input, List<StoredObject> listed) throws IOException;
+        /**
+         * @param listed every object the input's listing gave, before the include/exclude filter
+         * @return the objects of {@code listed} the plan may take
+         */
+        List<StoredObject> check(InputRoot input, List<StoredObject> listed) throws IOException;
     }
 
     /** This planner, looking at the input's listing with {@code check} before cutting it. */
@@ -240,18 +243,18 @@ public final class JobPlanner {
     private List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter) throws IOException {
         if (input.singleKey().isPresent()) {
             String key = input.singleKey().get();
-            List<StoredObject> found = input.storage().list(key).stream()
-                    .filter(o -> o.key().equals(key))
-                    .toList();
-            inputCheck.check(input, found);
+            List<StoredObject> found = inputCheck.check(
+                    input,
+                    input.storage().list(key).stream()
+                            .filter(o -> o.key().equals(key))
+                            .toList());
             if (found.isEmpty()) {
                 throw new InputNotReadyException(
                         INPUT_URI, "spec.input.uri " + where + " does not exist" + readAt(input, where));
             }
             return found;
         }
-        List<StoredObject> all = input.storage().list("");
-        inputCheck.check(input, all);
+        List<StoredObject> all = inputCheck.check(input, input.storage().list(""));
         if (all.isEmpty()) {
             throw new InputNotReadyException(
                     INPUT_URI, "spec.input.uri " + where + " does not exist or holds no files" + readAt(input, where));

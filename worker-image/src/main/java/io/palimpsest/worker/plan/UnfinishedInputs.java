@@ -13,6 +13,7 @@ import io.palimpsest.worker.storage.StorageUri;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoredObject;
 import io.palimpsest.worker.text.Plural;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +22,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,10 +51,21 @@ import java.util.stream.Collectors;
  * committed. A campaign the operator names is taken only while the output still holds it: the same number of
  * shards planned, at least the receipts that job committed, the recipe it recorded. An output written again since
  * (a rerun into it, perhaps left part-way) holds another campaign, which is refused naming both.
+ *
+ * <p>A shard's output files are assembled in its variants' folders just before its receipt is created, so a last
+ * attempt that stopped between the two leaves them there with no receipt, and its shard is not committed. Of a
+ * campaign it reads, whole or taken as it is, the planner leaves out such files: every {@code
+ * <variant>/shard-NNNNN.jsonl} file of that output that no receipt of its plan in force lists (receipts list the
+ * files they commit, {@code outputs}), saying how many and why in one note. The receipts are read for it only when
+ * such a file is among what the input holds, and a whole campaign's are read anyway.
  */
 public final class UnfinishedInputs {
     private static final String RECEIPTS = "_palimpsest/receipts/";
     private static final ObjectMapper MARKER_JSON = new ObjectMapper();
+    /** A shard's output file of one variant, as its commit assembles it, under the campaign's output. */
+    private static final Pattern OUTPUT_FILE = Pattern.compile("[^/_][^/]*/shard-[0-9]+\\.jsonl(\\.[A-Za-z0-9]+)?");
+    /** The files a note of files left out names. */
+    private static final int NAMED = 3;
 
     private UnfinishedInputs() {}
 
@@ -79,9 +93,10 @@ public final class UnfinishedInputs {
     }
 
     /** {@link #refuse(String, InputRoot, List, NestedOutputs.Opener, Accepting)} accepting no unfinished campaign. */
-    public static void refuse(String inputUri, InputRoot input, List<StoredObject> listed, NestedOutputs.Opener opener)
+    public static List<StoredObject> refuse(
+            String inputUri, InputRoot input, List<StoredObject> listed, NestedOutputs.Opener opener)
             throws IOException {
-        refuse(inputUri, input, listed, opener, Accepting.NONE);
+        return refuse(inputUri, input, listed, opener, Accepting.NONE);
     }
 
     /**
@@ -90,8 +105,9 @@ public final class UnfinishedInputs {
      *                 input)
      * @param opener   opens a storage at a URI with the input's settings
      * @param accepting the campaigns that are read as they are, with a warning, though not whole
+     * @return {@code listed} without the output files of a campaign there that no receipt of its plan in force lists
      */
-    public static void refuse(
+    public static List<StoredObject> refuse(
             String inputUri,
             InputRoot input,
             List<StoredObject> listed,
@@ -109,7 +125,13 @@ public final class UnfinishedInputs {
             List<String> receipts = listedKeys.stream()
                     .filter(k -> k.startsWith(prefix + RECEIPTS) && k.endsWith(".json"))
                     .toList();
-            check.campaign(storage, prefix, receipts);
+            Map<String, String> outputFiles = new LinkedHashMap<>();
+            for (String k : listedKeys) {
+                if (k.startsWith(prefix)) {
+                    outputFile(outputFiles, k.substring(prefix.length()), k);
+                }
+            }
+            check.campaign(storage, prefix, receipts, outputFiles);
         }
         if (storage instanceof FileStorage files) {
             List<Path> folders = new ArrayList<>();
@@ -122,14 +144,20 @@ public final class UnfinishedInputs {
             for (Path folder : folders) {
                 if (Files.isRegularFile(folder.resolve(ShardManifest.KEY))) {
                     FileStorage above = new FileStorage(folder);
-                    check.campaign(above, "", receipts(above, ""));
+                    check.campaign(
+                            above,
+                            "",
+                            receipts(above, ""),
+                            outputFiles(
+                                    folder.relativize(files.root()).toString().replace(File.separatorChar, '/'),
+                                    listedKeys));
                 }
             }
-            return;
+            return check.kept(input, listed);
         }
         StorageUri parsed = StorageUri.parse(inputUri);
         if (parsed.scheme() != StorageUri.Scheme.S3) {
-            return;
+            return check.kept(input, listed);
         }
         List<String> segments = Arrays.stream(parsed.path().split("/"))
                 .filter(s -> !s.isEmpty() && !s.equals("."))
@@ -137,8 +165,10 @@ public final class UnfinishedInputs {
         // the folders above the input (a one-file input's path ends in the file: its own folder is among them)
         int depths = segments.size();
         if (depths == 0) {
-            return;
+            return check.kept(input, listed);
         }
+        // the folders of the input's storage: a one-file input's are its file's
+        List<String> root = input.singleKey().isPresent() ? segments.subList(0, depths - 1) : segments;
         List<String> refused = new ArrayList<>();
         try (Storage bucket = opener.open("s3://" + parsed.authority())) {
             for (int depth = 0; depth < depths; depth++) {
@@ -146,7 +176,11 @@ public final class UnfinishedInputs {
                 String prefix = folder.isEmpty() ? "" : folder + "/";
                 try {
                     if (bucket.exists(prefix + ShardManifest.KEY)) {
-                        check.campaign(bucket, prefix, receipts(bucket, prefix));
+                        check.campaign(
+                                bucket,
+                                prefix,
+                                receipts(bucket, prefix),
+                                outputFiles(String.join("/", root.subList(depth, root.size())), listedKeys));
                     }
                 } catch (StoreRefusedException e) {
                     refused.add(bucket.describe(prefix + ShardManifest.KEY));
@@ -157,6 +191,27 @@ public final class UnfinishedInputs {
             System.err.println("warning: the input's credentials may not read " + String.join(", ", refused)
                     + ", so whether " + inputUri + " is inside another campaign's unfinished output there was not"
                     + " checked");
+        }
+        return check.kept(input, listed);
+    }
+
+    /**
+     * The listed keys that are output files of a campaign whose output holds the input's storage at {@code at}
+     * (a folder under that output, "" for the output itself), by their key under that output.
+     */
+    private static Map<String, String> outputFiles(String at, List<String> listedKeys) {
+        String above = at.isEmpty() ? "" : at + "/";
+        Map<String, String> files = new LinkedHashMap<>();
+        for (String k : listedKeys) {
+            outputFile(files, above + k, k);
+        }
+        return files;
+    }
+
+    /** Adds {@code key} as {@code underOutput} when that is a shard's output file of one variant. */
+    private static void outputFile(Map<String, String> files, String underOutput, String key) {
+        if (OUTPUT_FILE.matcher(underOutput).matches()) {
+            files.put(underOutput, key);
         }
     }
 
@@ -209,6 +264,8 @@ public final class UnfinishedInputs {
         private final String plan;
         /** How many name another plan; null until they are read. */
         private Long ofAnotherPlan;
+        /** The files the receipts of the plan in force list, by their key under the output; null until read. */
+        private Set<String> listed;
 
         Receipts(Storage storage, List<String> keys, String plan) {
             this.storage = storage;
@@ -220,17 +277,31 @@ public final class UnfinishedInputs {
         long committed() throws IOException {
             if (ofAnotherPlan == null) {
                 long[] another = {0};
+                Set<String> files = new HashSet<>();
                 ManyReads.inOrder(storage, keys, ManyReads.IN_FLIGHT, (key, bytes) -> {
                     JsonNode receipt = MARKER_JSON.readTree(bytes);
                     JsonNode recorded = receipt == null ? null : receipt.get("planSha256");
                     if (PlanIdentity.another(
                             recorded == null || !recorded.isTextual() ? null : recorded.asText(), plan)) {
                         another[0]++;
+                    } else if (receipt != null) {
+                        for (JsonNode output : receipt.path("outputs")) {
+                            if (output.path("key").isTextual()) {
+                                files.add(output.path("key").asText());
+                            }
+                        }
                     }
                 });
                 ofAnotherPlan = another[0];
+                listed = files;
             }
             return keys.size() - ofAnotherPlan;
+        }
+
+        /** The files the receipts of the plan in force list (they commit), by their key under the output; read. */
+        Set<String> listed() throws IOException {
+            committed();
+            return listed;
         }
 
         /** The shards committed, as far as they were read: by key where the receipts were not read. */
@@ -260,6 +331,8 @@ public final class UnfinishedInputs {
         private Set<String> named;
         /** The campaigns of the jobs that have Succeeded by where they are; opened likewise. */
         private Map<String, List<FinishedInputs.Campaign>> campaigns;
+        /** The listed keys left out: output files no receipt of their campaign's plan in force lists. */
+        private final Set<String> leftOut = new HashSet<>();
 
         Check(String inputUri, NestedOutputs.Opener opener, Accepting accepting) {
             this.inputUri = inputUri;
@@ -269,9 +342,12 @@ public final class UnfinishedInputs {
 
         /**
          * Refuses the campaign at {@code prefix} of {@code storage} when fewer of its shards are committed than
-         * planned, unless it is accepted as it is.
+         * planned, unless it is accepted as it is; of one read, leaves out the output files no receipt lists.
+         *
+         * @param outputFiles the listed keys that are output files of that campaign, by their key under its output
          */
-        void campaign(Storage storage, String prefix, List<String> receiptKeys) throws IOException {
+        void campaign(Storage storage, String prefix, List<String> receiptKeys, Map<String, String> outputFiles)
+                throws IOException {
             String manifestKey = prefix + ShardManifest.KEY;
             byte[] manifest = storage.readAll(manifestKey);
             long shards = new String(manifest, StandardCharsets.UTF_8)
@@ -279,8 +355,50 @@ public final class UnfinishedInputs {
                     .filter(l -> !l.isBlank())
                     .count();
             Receipts receipts = new Receipts(storage, receiptKeys, PlanIdentity.of(manifest));
+            refuseUnlessTaken(storage, prefix, manifestKey, shards, receipts);
+            if (outputFiles.isEmpty()) {
+                return;
+            }
+            Set<String> committed = receipts.listed();
+            List<String> uncommitted = outputFiles.keySet().stream()
+                    .filter(f -> !committed.contains(f))
+                    .sorted()
+                    .toList();
+            if (uncommitted.isEmpty()) {
+                return;
+            }
+            uncommitted.forEach(f -> leftOut.add(outputFiles.get(f)));
+            System.err.println("note: " + Plural.of(uncommitted.size(), "file") + " of the output "
+                    + storage.describe(prefix) + " left out of this job's input, as no receipt of its plan in force"
+                    + " lists " + (uncommitted.size() == 1 ? "it" : "them") + " ("
+                    + String.join(", ", uncommitted.subList(0, Math.min(NAMED, uncommitted.size())))
+                    + (uncommitted.size() > NAMED ? ", ..." : "") + "): not committed there (a shard's last attempt"
+                    + " stopped after assembling " + (uncommitted.size() == 1 ? "it" : "them")
+                    + ", before its receipt)");
+        }
+
+        /** {@code listed} without the keys left out; refuses a one-file input that is left out. */
+        List<StoredObject> kept(InputRoot input, List<StoredObject> listed) {
+            if (input.singleKey().isPresent()
+                    && leftOut.contains(input.singleKey().get())) {
+                throw new InputNotReadyException(
+                        ManifestField.job("spec.input.uri"),
+                        "spec.input.uri " + inputUri + " is an output file that no receipt of its campaign's plan in"
+                                + " force lists: its shard is not committed there, so it is not read; run that"
+                                + " campaign's shard again (it commits the file with its receipt), or name another"
+                                + " input");
+            }
+            if (leftOut.isEmpty()) {
+                return listed;
+            }
+            return listed.stream().filter(o -> !leftOut.contains(o.key())).toList();
+        }
+
+        /** Refuses the campaign when fewer of its shards are committed than planned, unless it is taken as it is. */
+        private void refuseUnlessTaken(
+                Storage storage, String prefix, String manifestKey, long shards, Receipts receipts) throws IOException {
             // only a receipt of another plan makes a campaign of this many receipts look whole: read them then
-            if (receiptKeys.size() >= shards && receipts.committed() >= shards) {
+            if (receipts.keys.size() >= shards && receipts.committed() >= shards) {
                 return;
             }
             String output = storage.describe(prefix);

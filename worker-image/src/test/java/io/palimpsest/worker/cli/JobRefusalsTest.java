@@ -66,6 +66,10 @@ class JobRefusalsTest {
         }
     }
 
+    private static long records(Path file) throws IOException {
+        return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).count();
+    }
+
     private static void assertNoJavaNames(String err) {
         assertFalse(err.matches("(?s).*(Exception|java\\.|io\\.palimpsest\\.).*"), err);
     }
@@ -742,6 +746,108 @@ class JobRefusalsTest {
                 finished.err());
         String plan = Files.readString(claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl"));
         assertTrue(plan.contains("shard-00000") && !plan.contains("shard-00001"), "the committed shard's files only");
+    }
+
+    /**
+     * A shard's last attempt that stopped after assembling its output files and before creating its receipt leaves
+     * them in the variants' folders, its shard not committed. A job that reads that campaign as it is leaves them out,
+     * saying so, at the output, inside it, and as its one file; the files a receipt lists are all read.
+     */
+    @Test
+    void assembledFilesNoReceiptListsAreLeftOutOfACampaignReadAsItIs() throws IOException {
+        edit("compression: zstd", "compression: none");
+        Path stage1 = tmp.resolve("stage-1");
+        CliRun first = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", stage1.toString());
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Path receipt = stage1.resolve("_palimpsest/receipts/shard-00001.json");
+        byte[] kept = Files.readAllBytes(receipt);
+        // shard 1's attempt stopped between its assembly and its receipt: its files are there, no receipt
+        Files.delete(receipt);
+        long committed = records(stage1.resolve("wiki/shard-00000.jsonl"));
+        long committedQa = records(stage1.resolve("qa/shard-00000.jsonl"));
+        long assembled = records(stage1.resolve("wiki/shard-00001.jsonl"));
+        long assembledQa = records(stage1.resolve("qa/shard-00001.jsonl"));
+        assertTrue(committed > 0 && assembled > 0, committed + " " + assembled);
+        String output = stage1.toAbsolutePath().toUri().toString();
+
+        edit("uri: file://data/", "uri: " + output);
+        CliRun whole = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("second").toString(),
+                "--accept-incomplete-input");
+        assertEquals(ExitCodes.DONE, whole.exit(), whole.err());
+        assertTrue(
+                whole.err()
+                        .contains("note: 2 files of the output " + output + " left out of this job's input, as no"
+                                + " receipt of its plan in force lists them (qa/shard-00001.jsonl,"
+                                + " wiki/shard-00001.jsonl): not committed there (a shard's last attempt stopped after"
+                                + " assembling them, before its receipt)"),
+                whole.err());
+        assertTrue(whole.out().contains("documents  read " + (committed + committedQa) + ","), whole.out());
+        String plan = Files.readString(tmp.resolve("second/_palimpsest/manifest.jsonl"));
+        assertFalse(plan.contains("shard-00001"), plan);
+
+        // the variant's folder inside it: the campaign above is found and its receipts read likewise
+        edit("uri: " + output, "uri: " + stage1.resolve("wiki").toAbsolutePath().toUri());
+        CliRun inside = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("third").toString(),
+                "--accept-incomplete-input");
+        assertEquals(ExitCodes.DONE, inside.exit(), inside.err());
+        assertTrue(
+                inside.err()
+                        .contains(
+                                "note: 1 file of the output " + output + " left out of this job's input, as"
+                                        + " no receipt of its plan in force lists it (wiki/shard-00001.jsonl): not committed there"),
+                inside.err());
+        assertTrue(inside.out().contains("documents  read " + committed + ","), inside.out());
+
+        // that one file as the input: refused, naming it
+        edit(
+                "uri: " + stage1.resolve("wiki").toAbsolutePath().toUri(),
+                "uri: "
+                        + stage1.resolve("wiki/shard-00001.jsonl")
+                                .toAbsolutePath()
+                                .toUri());
+        Path fourth = tmp.resolve("fourth");
+        CliRun one = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                fourth.toString(),
+                "--accept-incomplete-input");
+        assertEquals(ExitCodes.INVALID_JOB, one.exit(), one.err());
+        assertTrue(
+                one.err().contains("is an output file that no receipt of its campaign's plan in force lists"),
+                one.err());
+        assertNoJavaNames(one.err());
+        assertFalse(Files.exists(fourth.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // with its receipt the campaign is whole, and every file it commits is read, with no note
+        Files.write(receipt, kept);
+        edit("uri: " + stage1.resolve("wiki/shard-00001.jsonl").toAbsolutePath().toUri(), "uri: " + output);
+        CliRun all = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("fifth").toString());
+        assertEquals(ExitCodes.DONE, all.exit(), all.err());
+        assertFalse(all.err().contains("left out"), all.err());
+        assertTrue(
+                all.out().contains("documents  read " + (committed + committedQa + assembled + assembledQa) + ","),
+                all.out());
     }
 
     /**
