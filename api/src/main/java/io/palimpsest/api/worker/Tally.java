@@ -48,6 +48,18 @@ public class Tally {
 
     private long promptTokens;
     private long completionTokens;
+    /**
+     * The shards that have a receipt, in the Kubernetes index form ({@code "0-41,43-99"}): a worker Job's index
+     * that the Job controller failed although its shard committed (a worker killed after its commit, before its
+     * summary) is committed all the same, and the operator, which reads no storage, learns it here. Null when the
+     * form is longer than {@link #RECEIPT_SHARDS_BUDGET} (the termination message holds 4 KiB): the operator then
+     * takes no failed index for committed.
+     */
+    private String receiptShards;
+
+    /** The longest {@link #receiptShards} reported; a set too fragmented for it is not reported at all. */
+    public static final int RECEIPT_SHARDS_BUDGET = 2048;
+
     /** The job's recipe hash: receipts of any other are {@link #earlierRecipes}. */
     private String recipeHash;
     /**
