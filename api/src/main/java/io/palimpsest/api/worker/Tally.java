@@ -15,8 +15,10 @@ import lombok.NoArgsConstructor;
  *
  * <p>The operator folds worker pods' summaries as they finish, but finished pods can be
  * garbage-collected before it sees them. When the worker Job has finished with committed shards
- * whose summaries were never seen, the operator runs this once and replaces its folded totals by
- * these; the operator itself never holds storage credentials.
+ * whose summaries were never seen, or with failed indexes whose shards may have committed all the
+ * same (a worker killed after its commit), the operator runs this once, replaces its folded totals
+ * by these and counts the failed indexes {@link #receiptShards} names as committed; the operator
+ * itself never holds storage credentials.
  *
  * <p>Every committed shard counts, whatever recipe made it: after a recipe change accepted with
  * {@code --accept-recipe-change} the shards committed before it stay in the output, and readers of

@@ -52,10 +52,12 @@ class FailedIndexReceiptsTest {
 
         RewriteJobStatus tallying = reconcileAfterTheGrace("kf");
         assertEquals(JobPhase.Running, tallying.getPhase(), "the outcome waits for the receipts");
+        var progressing = ConditionAggregator.find(tallying.getConditions(), Conditions.PROGRESSING);
+        assertEquals("Tallying", progressing.getReason());
         assertEquals(
-                "Tallying",
-                ConditionAggregator.find(tallying.getConditions(), Conditions.PROGRESSING)
-                        .getReason());
+                "all shards finished; reading the receipts for exact totals and for which of the 1 failed shard(s)"
+                        + " committed all the same",
+                progressing.getMessage());
         Job tally = tally("kf");
 
         tallySays(tally, "kf", receipts(3, "0-2"));

@@ -108,7 +108,11 @@ public final class JobConditions {
             case Planning -> "listing the input and cutting shards";
             case Running ->
                 d.reason() == JobReason.Tallying
-                        ? "all shards finished; summing the receipts for exact totals"
+                        ? status.getShards() == null || status.getShards().getFailed() == 0
+                                ? "all shards finished; summing the receipts for exact totals"
+                                // a failed index may hide a committed shard (CommittedFailedShards)
+                                : "all shards finished; reading the receipts for exact totals and for which of the "
+                                        + status.getShards().getFailed() + " failed shard(s) committed all the same"
                         : (status.getProgress() == null ? "starting" : status.getProgress() + " shards committed");
             case Suspended -> "suspended; committed shards are kept";
             case Succeeded -> status.getProgress() == null ? "done" : status.getProgress() + " shards committed";
