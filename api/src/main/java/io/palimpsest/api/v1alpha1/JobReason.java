@@ -55,7 +55,10 @@ public enum JobReason {
      */
     Queued,
     Suspended,
-    /** Every shard finished; the receipts are being summed for exact totals. */
+    /**
+     * Every shard finished; the receipts are being summed for exact totals, and read for which failed indexes'
+     * shards committed all the same (a worker killed after its commit).
+     */
     Tallying,
     AllShardsCommitted,
     /** Finished: every shard committed or failed for good, within retry.maxFailedShards; also the Degraded reason. */

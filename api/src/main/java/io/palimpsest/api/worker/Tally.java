@@ -15,8 +15,10 @@ import lombok.NoArgsConstructor;
  *
  * <p>The operator folds worker pods' summaries as they finish, but finished pods can be
  * garbage-collected before it sees them. When the worker Job has finished with committed shards
- * whose summaries were never seen, the operator runs this once and replaces its folded totals by
- * these; the operator itself never holds storage credentials.
+ * whose summaries were never seen, or with failed indexes whose shards may have committed all the
+ * same (a worker killed after its commit), the operator runs this once, replaces its folded totals
+ * by these and counts the failed indexes {@link #receiptShards} names as committed; the operator
+ * itself never holds storage credentials.
  *
  * <p>Every committed shard counts, whatever recipe made it: after a recipe change accepted with
  * {@code --accept-recipe-change} the shards committed before it stay in the output, and readers of
@@ -48,6 +50,18 @@ public class Tally {
 
     private long promptTokens;
     private long completionTokens;
+    /**
+     * The shards that have a receipt, in the Kubernetes index form ({@code "0-41,43-99"}): a worker Job's index
+     * that the Job controller failed although its shard committed (a worker killed after its commit, before its
+     * summary) is committed all the same, and the operator, which reads no storage, learns it here. Null when the
+     * form is longer than {@link #RECEIPT_SHARDS_BUDGET} (the termination message holds 4 KiB): the operator then
+     * takes no failed index for committed.
+     */
+    private String receiptShards;
+
+    /** The longest {@link #receiptShards} reported; a set too fragmented for it is not reported at all. */
+    public static final int RECEIPT_SHARDS_BUDGET = 2048;
+
     /** The job's recipe hash: receipts of any other are {@link #earlierRecipes}. */
     private String recipeHash;
     /**

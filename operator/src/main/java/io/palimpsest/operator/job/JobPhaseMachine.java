@@ -180,6 +180,9 @@ public final class JobPhaseMachine {
                 return new Decision(JobPhase.Failed, JobReason.TooManyFailedShards);
             case FAILED:
                 return new Decision(JobPhase.Failed, JobReason.WorkerJobFailed);
+            case AWAITING_RECEIPTS:
+                // which failed shards committed all the same is the tally's to say (CommittedFailedShards)
+                return new Decision(JobPhase.Running, JobReason.Tallying);
             case COMPLETE:
             case FINISHED_WITH_FAILED_SHARDS:
                 if (in.tally() == TallyState.PENDING || in.tally() == TallyState.RUNNING) {

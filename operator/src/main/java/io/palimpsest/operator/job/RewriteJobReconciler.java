@@ -31,6 +31,7 @@ import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.CommittedFailedShards;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.FinishedUpstreams;
 import io.palimpsest.operator.job.observe.Observation;
@@ -38,6 +39,7 @@ import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.UpstreamInput;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -372,9 +374,24 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobReason recordedReason = JobReason.parse(phaseReason(previous));
         boolean finished = JobPhaseMachine.finished(recorded, recordedReason);
 
-        Observation seen = Observation.of(job, context, settings);
+        Observation read = Observation.of(job, context, settings);
         workerStarts.record(
-                job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
+                job.getMetadata().getNamespace(), read.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
+        List<FinishedPod> finishedPods = read.finishedWorkerPods(podReadings);
+        // A failed index whose shard has a receipt is committed (its worker killed after the commit): counted so,
+        // once a summary or the tally says it; the job's outcome waits for the tally while that may be so.
+        Observation seen = finished
+                ? read
+                : read.withWorker(CommittedFailedShards.of(
+                        read.worker(),
+                        read.shards(),
+                        read.workerJob() == null || read.workerJob().getSpec() == null
+                                ? null
+                                : read.workerJob().getSpec().getMaxFailedIndexes(),
+                        committedBySummaries(previous, finishedPods),
+                        finishedPods,
+                        read.tallyState(),
+                        read.tally()));
         PreviewJob.Reading preview = PreviewJob.read(seen.jobs(), seen.pods());
         // Before the start, every rule. Once started: the rules that hold from the start
         // (SpecValidator.keptSinceStart) fail the job when broken; what the admission policy allows the
@@ -388,7 +405,6 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 awaitsValidSpec || finished ? List.of() : admission().check(job);
         List<FieldError> violations = new ArrayList<>(specErrors);
         violations.addAll(policyErrors);
-        List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
         JobStatusFolder folder = new JobStatusFolder(clock);
@@ -416,8 +432,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhaseMachine.TallyState tally = JobPhaseMachine.TallyState.NOT_NEEDED;
         boolean tallyResultGone = false;
         if (fold != null
-                && seen.worker().state().allShardsSettled()
-                && !fold.uncounted().isEmpty()) {
+                && ((seen.worker().state().allShardsSettled()
+                                && !fold.uncounted().isEmpty())
+                        || seen.worker().state() == WorkerJobView.State.AWAITING_RECEIPTS)) {
             tally = switch (seen.tallyState()) {
                 case ABSENT -> JobPhaseMachine.TallyState.PENDING;
                 case RUNNING -> JobPhaseMachine.TallyState.RUNNING;
@@ -609,6 +626,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 recipeHash,
                 notApplied,
                 facts);
+    }
+
+    /** The shards a worker's summary said committed: those the status counted, and those the finished pods report. */
+    private static RangeSet committedBySummaries(RewriteJobStatus previous, List<FinishedPod> pods) {
+        RangeSet.Builder reported = new RangeSet.Builder();
+        pods.stream().filter(FinishedPod::reportsCommit).forEach(p -> reported.add(p.shard()));
+        RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
+        return counted.union(reported.build());
     }
 
     /**

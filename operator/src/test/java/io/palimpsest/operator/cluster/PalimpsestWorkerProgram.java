@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  *     to the ready replicas through {@link ClusterDns}; subprocesses do not resolve it and use the
  *     Service.</li>
  * <li>The termination message path: passed as {@code --termination-log <sandbox file>} to
- *     {@code plan}, {@code run} and {@code preview}.</li>
+ *     {@code plan}, {@code run}, {@code tally} and {@code preview}.</li>
  * <li>In-process only, env the CLI would read from the process becomes flags:
  *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
  *     ({@code run}). Other env (S3 credentials) reaches subprocesses only.</li>
@@ -65,7 +65,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         SUBPROCESS
     }
 
-    private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run", "preview");
+    private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run", "tally", "preview");
     private static final List<String> SUBCOMMANDS_WITH_STORAGE = List.of("plan", "run", "tally", "preview");
 
     private final Path jar;

@@ -28,6 +28,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.WorkerJobLimits;
@@ -343,6 +344,7 @@ class RewriteJobLifecycleTest {
      * The pod of the shard the model's outage failed for good is gone before the worker Job's end is seen (the pod
      * garbage collector, a Job's TTL, pods deleted while the operator was down): the status kept the shard in
      * outageShards, so the job still fails ModelUnreachable, where reading the pods alone said Succeeded/ShardsFailed.
+     * Nothing says the shard's last attempt did not commit, so the tally looks at the receipts first.
      */
     @Test
     void anOutageWhosePodIsGoneWhenTheWorkerJobEndsStillFailsTheJobModelUnreachable() {
@@ -375,7 +377,20 @@ class RewriteJobLifecycleTest {
         await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
         moves.workerStatus("og-work", "0", "1", 0);
         moves.finish("og-work", "Failed", "FailedIndexes");
-        assertFailedByTheOutage("og", "ModelUnreachable", "the model", null);
+        // its pods gone, nothing says the shard's last attempt did not commit (a worker killed after its commit says
+        // nothing either): the tally reads the receipts before the outcome is decided, and finds none for shard 1
+        await().atMost(Duration.ofSeconds(60)).until(() -> moves.job("og-tally") != null);
+        assertEquals(JobPhase.Running, phase("og"), "no outcome before the receipts");
+        Tally onlyShard0 = new Tally();
+        onlyShard0.setReceipts(1);
+        onlyShard0.setRead(101);
+        onlyShard0.setWritten(100);
+        onlyShard0.setRejected(1);
+        onlyShard0.setReceiptShards("0");
+        moves.terminatedPod(
+                moves.job("og-tally"), null, 0, true, 0, "Completed", JobControllerMoves.json(onlyShard0), false);
+        moves.finish("og-tally", "Complete", null);
+        assertFailedByTheOutage("og", "ModelUnreachable", "the model", null, true);
     }
 
     /** Job {@code name} planned in two shards: shard 0 commits, shard 1 fails for good by an outage's exit. */
@@ -396,6 +411,11 @@ class RewriteJobLifecycleTest {
      * outage's reason, naming what could not be reached and what committed, and the way to resume when given.
      */
     private void assertFailedByTheOutage(String name, String reason, String what, String resume) {
+        assertFailedByTheOutage(name, reason, what, resume, false);
+    }
+
+    /** ... and a tally ran first when {@code tallied} (a failed shard's pods were gone: it might have committed). */
+    private void assertFailedByTheOutage(String name, String reason, String what, String resume, boolean tallied) {
         RewriteJobStatus failed = awaitStatus(name, s -> s.getPhase().isTerminal());
         var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
         assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
@@ -410,7 +430,9 @@ class RewriteJobLifecycleTest {
             assertTrue(condition.getMessage().contains(resume), condition.getMessage());
         }
         assertEquals("1/2", failed.getProgress());
-        assertNull(moves.job(name + "-tally"), "no tally of a failed job");
+        if (!tallied) {
+            assertNull(moves.job(name + "-tally"), "no tally of a failed job");
+        }
     }
 
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */

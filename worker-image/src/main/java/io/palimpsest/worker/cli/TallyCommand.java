@@ -38,7 +38,10 @@ import picocli.CommandLine.Option;
                     + " in the totals too; earlierRecipes says how much of them each earlier recipe made, counted as"
                     + " the totals count (a document where it was last run), and a line on stderr says it as local"
                     + " does (\"of which read 6, written 6, rejected 0, skipped 0 in 1 shard under the earlier recipe"
-                    + " sha256:...\")."
+                    + " sha256:...\").",
+            "receiptShards names the shards that have a receipt (\"0-41,43-99\"), so a shard whose worker was killed"
+                    + " after its commit counts as committed; it is left out when it would be longer than 2048"
+                    + " characters."
         })
 final class TallyCommand implements Callable<Integer> {
 
@@ -85,13 +88,19 @@ final class TallyCommand implements Callable<Integer> {
 
     /**
      * The termination message holds 4 KiB and the operator reads the totals from it: past that, the
-     * earlier recipes' part goes (stdout keeps it). Their names by variant and reason are bounded already.
+     * earlier recipes' part goes (stdout keeps it), then the shards with a receipt (the operator then takes no
+     * failed index for committed). Their names by variant and reason are bounded already.
      */
     static String fitted(Tally tally, String text, ObjectMapper json) throws IOException {
         if (TerminationLog.fits(text)) {
             return text;
         }
         tally.setEarlierRecipes(null);
+        String withoutEarlier = json.writeValueAsString(tally);
+        if (TerminationLog.fits(withoutEarlier)) {
+            return withoutEarlier;
+        }
+        tally.setReceiptShards(null);
         return json.writeValueAsString(tally);
     }
 }

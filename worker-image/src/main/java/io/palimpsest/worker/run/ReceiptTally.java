@@ -10,7 +10,10 @@ import io.palimpsest.worker.storage.ManyReads;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
+import java.util.BitSet;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The totals of an output, one definition for every command that states them ({@code tally} for the
@@ -26,9 +29,15 @@ import java.util.List;
  * its counts are another plan's shard's (a receipt of an earlier version names none and counts as before). Committed
  * retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a
  * document is in force where it was last run.
+ *
+ * <p>It also says which shards have a receipt ({@link Tally#getReceiptShards()}): the commit point is the receipt
+ * under the shard's key, whatever became of the attempt that made it, so a shard whose index the Job controller failed
+ * (its worker killed after the commit) is committed all the same.
  */
 public final class ReceiptTally {
     static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
+    /** The shard a receipt commits, from its key ({@link ShardLayout#receiptKey()}), as a worker looks it up. */
+    private static final Pattern RECEIPT_KEY = Pattern.compile("(?:^|/)shard-(\\d{1,9})\\.json$");
 
     private final ObjectMapper json;
     private final int inFlight;
@@ -51,6 +60,7 @@ public final class ReceiptTally {
                 .map(StoredObject::key)
                 .filter(key -> key.endsWith(".json"))
                 .toList();
+        BitSet withReceipt = new BitSet();
         ManyReads.inOrder(output, keys, inFlight, (key, bytes) -> {
             Receipt receipt = json.readValue(bytes, Receipt.class);
             if (PlanIdentity.another(receipt.planSha256(), plan)) {
@@ -58,6 +68,10 @@ public final class ReceiptTally {
                 throw new PlanReplacedException(ShardCommitter.ofAnotherPlan(output.describe(key), receipt, plan));
             }
             tally.setReceipts(tally.getReceipts() + 1);
+            Matcher shard = RECEIPT_KEY.matcher(key);
+            if (shard.find()) {
+                withReceipt.set(Integer.parseInt(shard.group(1)));
+            }
             total.add(receipt.counts());
             earlier.run(receipt);
         });
@@ -81,7 +95,26 @@ public final class ReceiptTally {
             tally.setRetryRounds(rounds);
         }
         tally.setEarlierRecipes(earlier.parts());
+        String shards = indexForm(withReceipt);
+        tally.setReceiptShards(shards.length() <= Tally.RECEIPT_SHARDS_BUDGET ? shards : null);
         return tally;
+    }
+
+    /** {@code set} as the Kubernetes Job API writes indexes: {@code "0-3,5,7-9"}; empty for an empty set. */
+    static String indexForm(BitSet set) {
+        StringBuilder out = new StringBuilder();
+        for (int start = set.nextSetBit(0); start >= 0; start = set.nextSetBit(start)) {
+            int end = set.nextClearBit(start) - 1;
+            if (out.length() > 0) {
+                out.append(',');
+            }
+            out.append(start);
+            if (end > start) {
+                out.append('-').append(end);
+            }
+            start = end + 1;
+        }
+        return out.toString();
     }
 
     /**

@@ -108,4 +108,30 @@ class TerminationMessageFitTest {
         assertEquals(990, read.get("written").asLong());
         assertEquals(41, read.get("receipts").asLong());
     }
+
+    /** The shards with a receipt outlast the earlier recipes' part: the operator decides failed shards with them. */
+    @Test
+    void aTallyPastFourKibKeepsTheShardsWithAReceiptWhenTheyFitWithoutTheEarlierRecipes() throws Exception {
+        Tally tally = tally(40);
+        tally.setReceiptShards("0-39,41");
+        String fitted = TallyCommand.fitted(tally, json.writeValueAsString(tally), json);
+        assertTrue(TerminationLog.fits(fitted), fitted);
+        JsonNode read = json.readTree(fitted);
+        assertFalse(read.has("earlierRecipes"), fitted);
+        assertEquals("0-39,41", read.get("receiptShards").asText());
+
+        Tally crowded = tally(0);
+        crowded.setReceiptShards("1,".repeat(Tally.RECEIPT_SHARDS_BUDGET / 2 - 1) + "1");
+        Map<String, Long> byVariant = new TreeMap<>();
+        for (int i = 0; i < 60; i++) {
+            byVariant.put("variant-with-a-rather-long-name-" + i, 1L);
+        }
+        crowded.setWrittenByVariant(byVariant);
+        String whole = json.writeValueAsString(crowded);
+        assertFalse(TerminationLog.fits(whole), "the case needs a message over the limit");
+        String cut = TallyCommand.fitted(crowded, whole, json);
+        assertTrue(TerminationLog.fits(cut), cut);
+        assertFalse(json.readTree(cut).has("receiptShards"), "left out, never cut: " + cut);
+        assertEquals(60, json.readTree(cut).get("writtenByVariant").size());
+    }
 }

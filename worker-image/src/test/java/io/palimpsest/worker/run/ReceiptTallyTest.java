@@ -335,4 +335,31 @@ class ReceiptTallyTest {
         assertEquals(0, tally.getReceipts());
         assertNull(tally.getEarlierRecipes());
     }
+
+    /**
+     * The tally names the shards that have a receipt, as the Job API writes indexes: a shard whose index the Job
+     * controller failed after its worker committed it is committed all the same, and the operator learns it here.
+     */
+    @Test
+    void namesTheShardsThatHaveAReceipt() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        for (int shard : new int[] {0, 1, 2, 5, 7, 8}) {
+            receipt(storage, shard, "sha256:c", 10, 10, 0, 0);
+        }
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:c");
+        assertEquals("0-2,5,7-8", tally.getReceiptShards());
+        assertEquals(6, tally.getReceipts());
+    }
+
+    /** Too fragmented to say in the termination message: not said at all, never cut (the operator then takes none). */
+    @Test
+    void aSetOfReceiptsTooFragmentedToSayIsLeftOut() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        for (int shard = 0; shard < 2 * Tally.RECEIPT_SHARDS_BUDGET; shard += 2) {
+            receipt(storage, shard, "sha256:c", 1, 1, 0, 0);
+        }
+        Tally tally = new ReceiptTally(json, ManyReads.IN_FLIGHT).sum(storage, "sha256:c");
+        assertEquals(Tally.RECEIPT_SHARDS_BUDGET, tally.getReceipts());
+        assertNull(tally.getReceiptShards());
+    }
 }

@@ -204,6 +204,29 @@ public record Observation(
                 settings);
     }
 
+    /** This observation with the worker Job as the job counts its shards ({@link CommittedFailedShards}). */
+    public Observation withWorker(WorkerJobView counted) {
+        return new Observation(
+                job,
+                model,
+                configMap,
+                jobs,
+                previousObjects,
+                plannerJob,
+                workerJob,
+                tallyJob,
+                pods,
+                shards,
+                plannedShardsUnrecorded,
+                plannerState,
+                plannerFailure,
+                counted,
+                tallyState,
+                tally,
+                modelPeers,
+                settings);
+    }
+
     /**
      * The warnings of the planner's summary ({@link PlanSummary#getWarnings}): what the recipe may do wrong
      * with some documents, as {@code palimpsest lint} and {@code local} tell it. Read while the shard count

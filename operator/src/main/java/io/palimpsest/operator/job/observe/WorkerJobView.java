@@ -25,7 +25,13 @@ public record WorkerJobView(RangeSet completed, RangeSet failed, int active, Sta
         /** More indexes failed than maxFailedIndexes allows, or every index failed whatever it allows. */
         TOO_MANY_FAILED_SHARDS,
         /** Any other Job failure (deadline, a FailJob rule). */
-        FAILED;
+        FAILED,
+        /**
+         * Every index ended, and some failed without their worker's word that nothing was committed (a worker killed
+         * after its commit, its pod gone): the tally of the receipts says which committed before the job's outcome
+         * is decided ({@link CommittedFailedShards}).
+         */
+        AWAITING_RECEIPTS;
 
         public boolean isFinished() {
             return this != ABSENT && this != RUNNING;

@@ -10,9 +10,11 @@ import java.util.Map;
 
 /**
  * {@code palimpsest tally}: sums every receipt in storage and reports a
- * {@link io.palimpsest.api.worker.Tally} in its termination message. Run once, after the worker
- * Job finished, when some committed shards' summaries were never seen (their pods were
- * garbage-collected first); the operator itself never reads storage.
+ * {@link io.palimpsest.api.worker.Tally} in its termination message, with the shards that have a
+ * receipt. Run once, after the worker Job finished, when some committed shards' summaries were never
+ * seen (their pods were garbage-collected first), or when a failed index may hide a committed shard
+ * ({@link io.palimpsest.operator.job.observe.CommittedFailedShards}); the operator itself never reads
+ * storage.
  */
 public final class TallyJob {
     private TallyJob() {}

@@ -109,7 +109,11 @@ public final class JobConditions {
             case Planning -> "listing the input and cutting shards";
             case Running ->
                 d.reason() == JobReason.Tallying
-                        ? "all shards finished; summing the receipts for exact totals"
+                        ? status.getShards() == null || status.getShards().getFailed() == 0
+                                ? "all shards finished; summing the receipts for exact totals"
+                                // a failed index may hide a committed shard (CommittedFailedShards)
+                                : "all shards finished; reading the receipts for exact totals and for which of the "
+                                        + status.getShards().getFailed() + " failed shard(s) committed all the same"
                         : d.reason() == JobReason.Queued
                                 ? "the worker Job waits for Kueue to admit it"
                                 : (status.getProgress() == null

@@ -178,7 +178,8 @@ public final class JobStatusFolder {
 
     /**
      * Committed shards (in {@code counted}) the worker Job has neither completed nor failed: their workers were
-     * stopped after the commit. An index the Job failed stays failed, whatever was committed under it.
+     * stopped after the commit. An index the Job failed stays failed here: once every index has ended, the
+     * reconciler hands the fold a failed index whose shard committed as completed (CommittedFailedShards).
      */
     private static long unconfirmed(RangeSet counted, WorkerJobView job, long totalShards) {
         if (totalShards <= 0) {
