@@ -278,6 +278,11 @@ class RewriteJobLifecycleTest {
                     ShardSummary.Outcome.modelUnreachable,
                     ShardReason.MODEL_UNREACHABLE.code());
         }
+        // the Job controller fails the indexes once it has seen their pods fail; the operator sees both through two
+        // watches, in either order, and a failed index whose pod it has not seen yet would wait for the tally
+        awaitStatus(
+                "od",
+                s -> s.getRecentFailures() != null && s.getRecentFailures().size() == 2);
         moves.workerStatus("od-work", "", "0-1", 0);
         moves.finish("od-work", "Failed", "FailedIndexes");
         RewriteJobStatus failed = awaitStatus("od", s -> s.getPhase().isTerminal());
