@@ -23,7 +23,9 @@ import java.util.Collection;
  * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
  * size, so the model starts loading while the planner lists the input; so does a suspended job
  * whose preview has yet to run. Any other suspended job is held: no work, yet still bound; so is a job
- * pending until another job's output or another's object under its name is gone. In requests, a job
+ * pending until another job's output or another's object under its name is gone. A job whose worker Job waits
+ * for Kueue to admit it, at an explicit parallelism, is queued: no work until Kueue admits it (then its shards
+ * count again and wake the model). In requests, a job
  * counts what its workers could keep in flight ({@link WorkerDemand}): its shards up to its
  * parallelism (the number, or the operator-wide cap under auto), each at its workers' concurrency
  * (the number, or the operator's assumption for auto). The same figure caps the job's share of the
@@ -74,6 +76,9 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend()) || phase == JobPhase.Suspended) {
             return Backlog.held(1);
         }
+        if (phase == JobPhase.Running && waitsForKueue(job)) {
+            return Backlog.queued(1);
+        }
         Long left = WorkerDemand.shardsLeft(status);
         if (left == null) {
             return Backlog.ofShards(1);
@@ -82,6 +87,28 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
                 job.getSpec() == null ? null : job.getSpec().getWorkers();
         return new Backlog(
                 left, demand.requests(workers, left), Math.min(left, WorkerDemand.notStarted(status.getShards())));
+    }
+
+    /**
+     * Running, but its worker Job waits for Kueue to admit it ({@code Queued}: made suspended, or evicted and
+     * requeued), at an explicit {@code workers.parallelism}: no worker of it can run until Kueue resumes the Job,
+     * which may take hours while the queue's quota is taken, and the count Kueue admits it at does not depend on
+     * the model. A job on {@code auto} parallelism still counts as work: its worker Job takes its count from the
+     * model's ready replicas, 0 when made while the model had none, and Kueue admits it at its count, so the model
+     * must be up for the Job to get one.
+     */
+    private static boolean waitsForKueue(RewriteJob job) {
+        var ready = job.getStatus() == null
+                ? null
+                : ConditionAggregator.find(job.getStatus().getConditions(), Conditions.READY);
+        RewriteJobSpec.Workers workers =
+                job.getSpec() == null ? null : job.getSpec().getWorkers();
+        return ready != null
+                && JobReason.Queued.name().equals(ready.getReason())
+                && workers != null
+                && workers.getParallelism() != null
+                && workers.getParallelism().getIntVal() != null
+                && workers.getParallelism().getIntVal() > 0;
     }
 
     /**

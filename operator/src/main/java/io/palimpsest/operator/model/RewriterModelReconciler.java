@@ -520,6 +520,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                         ModelEvents.SCALED,
                         "Scaled from " + current + " to " + desired + " replicas ("
                                 + rec.reason()
+                                + (rec.reason() == ScaleReason.JobsQueued ? ": " + queued(backlog.queuedJobs()) : "")
                                 + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running())
                                         .orElse("")
                                 + (backlog.requests() > 0
@@ -836,6 +837,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                     degraded != null ? degraded.getReason() : next.getPhase().name(),
                     degraded != null ? degraded.getMessage() : "");
         }
+    }
+
+    /** Why a model whose bound jobs all wait for Kueue keeps no replica for them. */
+    static String queued(long jobs) {
+        return jobs == 1
+                ? "1 bound job's worker Job waits for Kueue to admit it: none of its workers can run until then"
+                : jobs + " bound jobs' worker Jobs wait for Kueue to admit them: none of their workers can run until"
+                        + " then";
     }
 
     private RewriterModelStatus.QueueSample queueForStatus(

@@ -83,6 +83,39 @@ class BoundJobsRemainingWorkTest {
                 "a suspended job not finished is held: bound, without work");
     }
 
+    @ParameterizedTest(name = "phase={0} reason={1} parallelism={2} -> {3} shards, {4} queued")
+    @CsvSource({
+        // the worker Job waits for Kueue at an explicit count: none of its workers can run, no work until admitted
+        "Running,   Queued,  4,    0, 1",
+        // auto: its count follows the model's ready replicas (0 at zero), the count Kueue admits it at: still work
+        "Running,   Queued,  auto, 6, 0",
+        // admitted: work again
+        "Running,   Running, 4,    6, 0",
+        // suspended wins: held, not queued
+        "Suspended, Queued,  4,    0, 0",
+    })
+    void aJobWhoseWorkerJobWaitsForKueueIsNoWork(
+            JobPhase phase, String reason, String parallelism, long shards, long queued) {
+        RewriteJob job = new RewriteJob();
+        RewriteJobSpec spec = new RewriteJobSpec();
+        spec.setQueueName("team-a");
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setParallelism(setting(parallelism));
+        spec.setWorkers(workers);
+        job.setSpec(spec);
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(phase);
+        status.setShards(new RewriteJobStatus.ShardCounts(6, 0, 0, 0, 6, 0));
+        status.setConditions(List.of(new ConditionBuilder()
+                .withType("Ready")
+                .withStatus("False")
+                .withReason(reason)
+                .build()));
+        job.setStatus(status);
+        Backlog backlog = source.count(List.of(job));
+        assertEquals(List.of(shards, queued), List.of(backlog.shards(), backlog.queuedJobs()));
+    }
+
     @ParameterizedTest(name = "pending={0} running={1} unconfirmed={2} -> {3} shards, {4} requests, {5} not started")
     @CsvSource({
         // resumed: every shard committed, two of them by workers the suspend stopped after their commit; their

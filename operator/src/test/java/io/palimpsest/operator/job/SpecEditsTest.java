@@ -30,7 +30,14 @@ import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
 import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.job.status.SpecApplied;
+import io.palimpsest.operator.model.autoscale.Backlog;
+import io.palimpsest.operator.model.autoscale.Recommendation;
+import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
+import io.palimpsest.operator.model.autoscale.ScaleReason;
+import io.palimpsest.operator.model.autoscale.ScalingHistory;
+import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -438,6 +445,84 @@ class SpecEditsTest {
         var running = ConditionAggregator.find(cluster.status("qw").getConditions(), Conditions.READY);
         assertEquals("True", running.getStatus());
         assertEquals("Running", running.getReason());
+    }
+
+    /**
+     * A job whose worker Job waits in its Kueue queue keeps no replica of its model up: its shards were the backlog
+     * the autoscaler sized the fleet for, so GPU replicas served a job none of whose workers could run, for as long
+     * as Kueue held it back. Queued, it is no work: the model goes to replicas.min after the scale-down window
+     * (JobsQueued), and wakes for its shards once Kueue admits the Job. A job on auto parallelism still counts: its
+     * worker Job, made while the model had no ready replica, waits at 0 workers, the count Kueue would admit it at.
+     */
+    @Test
+    void aJobWaitingInItsQueueKeepsNoReplicaOfItsModelUp() {
+        RewriteJob job = FreshReconciles.job("qm", "m");
+        job.getSpec().setQueueName("team-a");
+        client.resource(job).create();
+        cluster.reconcile("qm");
+        BoundJobsRemainingWork work = new BoundJobsRemainingWork(32, 10);
+        ScalingPolicy policy = new ScalingPolicy(
+                0,
+                4,
+                256,
+                16,
+                Duration.ZERO,
+                Duration.ofSeconds(300),
+                Duration.ofSeconds(3600),
+                Duration.ofSeconds(15));
+        ReplicaRecommender recommender = new ReplicaRecommender();
+        Instant t0 = Instant.parse("2026-12-07T10:00:00Z");
+        // planning: one shard of unknown size wakes the model
+        Recommendation planning = recommender.recommend(
+                0, null, work.count(List.of(rewriteJob("qm"))), policy, t0, ScalingHistory.empty());
+        assertEquals(1, planning.replicas());
+        moves.plannerSucceeds("qm-plan", 6);
+        cluster.reconcile("qm");
+        cluster.reconcile("qm");
+        assertTrue(moves.job("qm-work").getSpec().getSuspend(), "waits for Kueue");
+        assertEquals(
+                "Queued",
+                ConditionAggregator.find(cluster.status("qm").getConditions(), Conditions.READY)
+                        .getReason());
+
+        Backlog queued = work.count(List.of(rewriteJob("qm")));
+        Recommendation within = recommender.recommend(1, null, queued, policy, t0.plusSeconds(299), planning.history());
+        assertEquals(1, within.replicas(), "the scale-down window guards against a brief requeue");
+        Recommendation after = recommender.recommend(1, null, queued, policy, t0.plusSeconds(300), within.history());
+        assertEquals(
+                0,
+                after.replicas(),
+                "released after the scale-down window, not kept for a job that cannot run: " + queued + ", " + after);
+        assertEquals(ScaleReason.JobsQueued, after.reason());
+        assertEquals(0, queued.shards(), "no worker of a queued job can run: " + queued);
+        assertEquals(1, queued.queuedJobs());
+
+        admit("qm-work");
+        cluster.reconcile("qm");
+        Backlog admitted = work.count(List.of(rewriteJob("qm")));
+        assertEquals(6, admitted.shards());
+        Recommendation woken = recommender.recommend(0, null, admitted, policy, t0.plusSeconds(400), after.history());
+        assertEquals(ScaleReason.WakeOnWork, woken.reason());
+        assertTrue(woken.replicas() >= 1, "Kueue's admission wakes the model: " + woken);
+
+        RewriteJob auto = FreshReconciles.job("qn", "m");
+        auto.getSpec().setQueueName("team-a");
+        auto.getSpec().getWorkers().setParallelism(new IntOrString("auto"));
+        client.resource(auto).create();
+        cluster.reconcile("qn");
+        moves.plannerSucceeds("qn-plan", 6);
+        cluster.reconcile("qn");
+        cluster.reconcile("qn");
+        assertEquals(0, moves.job("qn-work").getSpec().getParallelism(), "made while the model had no ready replica");
+        assertEquals(
+                "Queued",
+                ConditionAggregator.find(cluster.status("qn").getConditions(), Conditions.READY)
+                        .getReason());
+        assertEquals(6, work.count(List.of(rewriteJob("qn"))).shards(), "the model must be up for it to get a count");
+    }
+
+    private RewriteJob rewriteJob(String name) {
+        return client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
     }
 
     /** Kueue admits a worker Job: it resumes it. */

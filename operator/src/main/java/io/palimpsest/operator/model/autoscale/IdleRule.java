@@ -16,7 +16,9 @@ import java.time.Instant;
  *       no one the model could wait for is bound to it, and a new job wakes it anyway. It goes to
  *       min after the scale-down window (the guard against a dip in load), or after idle-to-zero
  *       when that is shorter: for a GPU replica, minutes of idling cost more than a reload that a
- *       new campaign pays once.</li>
+ *       new campaign pays once. A job whose worker Job waits for Kueue to admit it is no one to wait
+ *       for either: none of its workers can run, possibly for hours while the queue's quota is taken,
+ *       and Kueue's admission makes it work again, which wakes the model ({@link ScaleReason#JobsQueued}).</li>
  *   <li>Otherwise (a suspended job still bound, or requests from other clients were the last
  *       work): after idle-to-zero, the wait for work that may come back.</li>
  * </ul>
@@ -58,6 +60,9 @@ final class IdleRule {
     }
 
     static ScaleReason reason(ScalingHistory history, Backlog backlog) {
-        return released(history, backlog) ? ScaleReason.JobsDone : ScaleReason.IdleToMin;
+        if (!released(history, backlog)) {
+            return ScaleReason.IdleToMin;
+        }
+        return backlog.queuedJobs() > 0 ? ScaleReason.JobsQueued : ScaleReason.JobsDone;
     }
 }

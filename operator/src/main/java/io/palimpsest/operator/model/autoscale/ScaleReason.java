@@ -23,6 +23,11 @@ public enum ScaleReason {
     IdleToMin,
     /** The bound jobs ran out of work and none is left or queued: down to replicas.min after the scale-down window. */
     JobsDone,
+    /**
+     * As {@link #JobsDone}, but jobs are still bound whose worker Jobs wait for Kueue to admit them: none of their
+     * workers can run, so the model does not keep replicas for them; Kueue's admission wakes it.
+     */
+    JobsQueued,
     /** Outside [min, max] after a spec change. */
     Bounds
 }

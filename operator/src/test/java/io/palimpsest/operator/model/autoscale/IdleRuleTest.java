@@ -30,27 +30,40 @@ class IdleRuleTest {
     }
 
     // How long a model without work keeps its replicas, counted from its last work (T0 + lastBusy).
-    @ParameterizedTest(name = "lastBusy={0} lastJobWork={1} held={2} down={3} idle={4} -> wait {5} s ({6})")
+    @ParameterizedTest(name = "lastBusy={0} lastJobWork={1} held={2} queued={3} down={4} idle={5} -> wait {6} s ({7})")
     @CsvSource({
         // the last work was a bound job's, none held: the scale-down window
-        "100, 100, 0, 300, 600, 300, JobsDone",
+        "100, 100, 0, 0, 300, 600, 300, JobsDone",
         // ... or idle-to-zero when that is shorter
-        "100, 100, 0, 900, 600, 600, JobsDone",
-        "100, 100, 0, 300,   0,   0, JobsDone",
+        "100, 100, 0, 0, 900, 600, 600, JobsDone",
+        "100, 100, 0, 0, 300,   0,   0, JobsDone",
         // a job seen with work before the last decision that saw the queue busy: still a job's end
-        " 90, 100, 0, 300, 600, 300, JobsDone",
+        " 90, 100, 0, 0, 300, 600, 300, JobsDone",
         // a suspended job is still bound: it may come back, idle-to-zero
-        "100, 100, 1, 300, 600, 600, IdleToMin",
+        "100, 100, 1, 0, 300, 600, 600, IdleToMin",
+        // jobs whose worker Jobs wait for Kueue: none can run, Kueue's admission wakes the model: the window
+        "100, 100, 0, 1, 300, 600, 300, JobsQueued",
+        "100, 100, 0, 2, 900, 600, 600, JobsQueued",
+        // ... a suspended one besides: it may be resumed, idle-to-zero
+        "100, 100, 1, 1, 300, 600, 600, IdleToMin",
         // other clients' requests came after the job: idle-to-zero
-        "120, 100, 0, 300, 600, 600, IdleToMin",
+        "120, 100, 0, 0, 300, 600, 600, IdleToMin",
+        "120, 100, 0, 1, 300, 600, 600, IdleToMin",
         // no bound job ever had work: idle-to-zero
-        "100,    , 0, 300, 600, 600, IdleToMin",
-        "   ,    , 0, 300, 600, 600, IdleToMin",
+        "100,    , 0, 0, 300, 600, 600, IdleToMin",
+        "   ,    , 0, 0, 300, 600, 600, IdleToMin",
     })
     void idleWaitTruthTable(
-            String lastBusy, String lastJobWork, long held, int down, int idle, long waitSeconds, ScaleReason reason) {
+            String lastBusy,
+            String lastJobWork,
+            long held,
+            long queued,
+            int down,
+            int idle,
+            long waitSeconds,
+            ScaleReason reason) {
         ScalingHistory h = new ScalingHistory(List.of(), at(lastBusy), null, at(lastJobWork));
-        Backlog backlog = Backlog.held(held);
+        Backlog backlog = Backlog.held(held).plus(Backlog.queued(queued));
         assertEquals(Duration.ofSeconds(waitSeconds), IdleRule.wait(h, backlog, policy(down, idle)));
         assertEquals(reason, IdleRule.reason(h, backlog));
         if (h.lastBusyAt() != null) {
