@@ -392,6 +392,10 @@ class RewriterModelReconcilerTest {
             await().atMost(WAIT)
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> reconciler.refusedStatusWrites().contains(id));
+            // the refusal is recorded before its Event is written: waited for, not taken as written already
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> !modelEvents(
+                            "refused-status", ModelReason.Forbidden.name())
+                    .isEmpty());
             assertEquals(
                     1,
                     modelEvents("refused-status", ModelReason.Forbidden.name()).size());
