@@ -246,6 +246,9 @@ class RefusalLinesTest {
     @Test
     void maxTokensBeyondTheContextInOneVariantIsTheJobsThoughTheOtherVariantIsAnswered() throws Exception {
         editJob("maxTokens: 1024, seed: 2}", "maxTokens: 4000, seed: 2}");
+        // one shard of the corpus' 12 documents: its commit comes after the eighth refusal in a row, whatever the
+        // order of the answers (a shard of fewer documents than that could commit its refusals as rejects first)
+        editJob("filesPerShard: 1 ", "filesPerShard: 10 ");
         try (ModelSimServer sim = ModelSimServer.start(
                 SimConfig.builder()
                         .modelName("qwen-small")
