@@ -282,8 +282,8 @@ public final class JobPlanner {
     }
 
     /**
-     * Anything besides the plan (its manifest and offset index, recipe, input record and duplicate-id index) or a store probe left by a
-     * killed planner under the output's internal
+     * Anything besides the plan (its manifest and offset index, recipe, input record and duplicate-id index) or a store probe
+     * (of conditional writes, or of a folder's writes: {@link UnwritableOutput}) left by a killed planner under the output's internal
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
     public static boolean workStarted(Storage output) throws IOException {
@@ -293,7 +293,8 @@ public final class JobPlanner {
                         && !o.key().equals(RecipeMarker.KEY)
                         && !o.key().equals(PlannedInput.KEY)
                         && !o.key().startsWith(DuplicateIdIndex.PREFIX)
-                        && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX));
+                        && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX)
+                        && !o.key().substring(o.key().lastIndexOf('/') + 1).startsWith(UnwritableOutput.WRITE_PROBE));
     }
 
     private static List<Shard> withoutVersions(List<Shard> shards) {
