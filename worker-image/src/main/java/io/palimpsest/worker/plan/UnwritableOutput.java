@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
@@ -31,6 +32,8 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
  * one prefix, the same folders are probed by a write and a delete ({@link #probe}).
  */
 public final class UnwritableOutput {
+
+    private static final Logger LOG = Logger.getLogger(UnwritableOutput.class.getName());
 
     private UnwritableOutput() {}
 
@@ -82,7 +85,8 @@ public final class UnwritableOutput {
      * On an object store, whose permissions a bucket policy may set per prefix: writes and deletes one small probe
      * object (a conditional PUT, as a receipt's, then its DELETE) in each folder a shard writes in, its receipt,
      * checkpoint parts, rejects and outage marker under {@code _palimpsest/} and its outputs in each variant's folder,
-     * and refuses the plan naming the folder and the store's answer when one of them is refused: a policy that denies
+     * and refuses the plan naming the folder and the store's answer when a write is refused (a refused delete is
+     * warned of: a write-once policy lets the shards write, and leaves only the probe, hidden): a policy that denies
      * one of those prefixes would otherwise be met by every worker at its shard's first write there, after the model
      * rewrote the shard's documents. Two requests a folder, once a plan. {@code _palimpsest/duplicates/} is not probed:
      * the planner writes it itself, before any shard runs.
@@ -102,7 +106,7 @@ public final class UnwritableOutput {
             try {
                 created = output.createIfAbsent(key, content);
             } catch (StoreRefusedException e) {
-                throw refused(outputUri, output, folder, "write", "", e);
+                throw refused(outputUri, output, folder, e);
             }
             if (!created) {
                 continue; // a new name that exists is not this probe's to delete
@@ -110,26 +114,25 @@ public final class UnwritableOutput {
             try {
                 output.delete(key);
             } catch (StoreRefusedException e) {
-                throw refused(
-                        outputUri,
-                        output,
-                        folder,
-                        "delete",
-                        "; the probe " + output.describe(key) + " is left there, delete it once allowed",
-                        e);
+                // a policy that lets objects be written and never deleted (write once) lets the shards write: only
+                // the probe stays, under a name every reader skips
+                LOG.warning("spec.output.uri " + outputUri + ": the store let the planner write under "
+                        + output.describe(folder) + " but refused to delete its probe " + output.describe(key) + " ("
+                        + code(e) + "); the probe is left there, under a name that starts with '.', which readers of"
+                        + " the output skip: delete it once allowed");
             }
         }
     }
 
     private static InvalidJobException refused(
-            String outputUri, Storage output, String folder, String action, String left, StoreRefusedException e) {
+            String outputUri, Storage output, String folder, StoreRefusedException e) {
         return new InvalidJobException(
                 ManifestField.job("spec.output.uri"),
-                "spec.output.uri " + outputUri + ": the store refuses to " + action + " objects under "
+                "spec.output.uri " + outputUri + ": the store refuses to write objects under "
                         + output.describe(folder) + " (" + code(e) + "), where every shard " + writes(folder)
-                        + left + ": allow this job's credentials (spec.output.credentialsSecretRef) to put and"
-                        + " delete objects under " + output.describe() + " in the bucket's policy, or write to"
-                        + " another output. " + e.getMessage());
+                        + ": allow this job's credentials (spec.output.credentialsSecretRef) to write objects"
+                        + " under " + output.describe() + " in the bucket's policy, or write to another output. "
+                        + e.getMessage());
     }
 
     /** The store's error code and status, such as {@code AccessDenied, HTTP 403}, or the refusal's class. */

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.UnwritableOutput;
+import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.OutageProxy;
 import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
@@ -81,6 +83,32 @@ class UnwritableS3OutputTest {
             List<String> keys = out.list("").stream().map(StoredObject::key).toList();
             assertTrue(keys.contains(ShardManifest.KEY), keys.toString());
             assertTrue(keys.stream().noneMatch(k -> k.contains(UnwritableOutput.WRITE_PROBE)), keys.toString());
+        }
+    }
+
+    /**
+     * A write-once policy (objects may be written under a variant's folder, never deleted) lets the shards write their
+     * outputs: the plan is stored, and only the probe stays, under a name every reader of the folder skips.
+     */
+    @Test
+    void aFolderWhoseDeletesAPolicyDeniesIsPlannedAndKeepsOnlyAHiddenProbe() throws Exception {
+        String name = "write-once";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            proxy.forbidUnder("DELETE", "/out/" + name + "/plain/", "AccessDenied");
+            plan(proxy, name);
+        }
+        try (Storage out = direct().open("s3://out/" + name + "/")) {
+            List<String> keys = out.list("").stream().map(StoredObject::key).toList();
+            assertTrue(keys.contains(ShardManifest.KEY), keys.toString());
+            List<String> left = keys.stream()
+                    .filter(k -> k.contains(UnwritableOutput.WRITE_PROBE))
+                    .toList();
+            assertEquals(1, left.size(), keys.toString());
+            assertTrue(left.get(0).startsWith("plain/" + UnwritableOutput.WRITE_PROBE), left.toString());
+            assertFalse(
+                    new KeyFilter(List.of(), List.of()).test(left.get(0).substring("plain/".length())),
+                    "a job reading the variant's folder skips the probe");
         }
     }
 
