@@ -5,6 +5,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.ConditionalWrites;
 import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.HardLinksRefusedException;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
@@ -151,7 +152,18 @@ public final class JobPlanner {
 
     /** Stores the plan, or keeps the one stored (replacing it while no work has started). */
     public Result store(Storage output, List<Shard> shards) throws IOException {
-        if (!ConditionalWrites.honoured(output)) {
+        boolean honoured;
+        try {
+            honoured = ConditionalWrites.honoured(output);
+        } catch (HardLinksRefusedException e) {
+            throw new InvalidJobException(
+                    ManifestField.job("spec.output.uri"),
+                    "spec.output.uri " + output.describe() + ": the volume does not support hard links, which"
+                            + " receipts, checkpoint markers and the plan are created by, for their create-once rule"
+                            + " (a second create of one receipt is refused, so no shard commits twice): write to a"
+                            + " volume whose file system makes hard links, or to S3 (" + e.getMessage() + ")");
+        }
+        if (!honoured) {
             throw new InvalidJobException("the output store " + output.describe() + " does not refuse a second"
                     + " create of one key (S3 PutObject with If-None-Match: *), and exactly-once commits depend on"
                     + " it: use AWS S3, MinIO RELEASE.2024-05-07 or later, or another store that answers such a"
@@ -273,8 +285,8 @@ public final class JobPlanner {
     }
 
     /**
-     * Anything besides the plan (its manifest and offset index, recipe, input record and duplicate-id index) or a store probe left by a
-     * killed planner under the output's internal
+     * Anything besides the plan (its manifest and offset index, recipe, input record and duplicate-id index) or a store probe
+     * (of conditional writes, or of a folder's writes: {@link UnwritableOutput}) left by a killed planner under the output's internal
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
     public static boolean workStarted(Storage output) throws IOException {
@@ -284,7 +296,8 @@ public final class JobPlanner {
                         && !o.key().equals(RecipeMarker.KEY)
                         && !o.key().equals(PlannedInput.KEY)
                         && !o.key().startsWith(DuplicateIdIndex.PREFIX)
-                        && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX));
+                        && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX)
+                        && !o.key().substring(o.key().lastIndexOf('/') + 1).startsWith(UnwritableOutput.WRITE_PROBE));
     }
 
     private static List<Shard> withoutVersions(List<Shard> shards) {

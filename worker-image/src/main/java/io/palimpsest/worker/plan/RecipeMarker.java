@@ -383,6 +383,9 @@ public final class RecipeMarker {
         String plan = null;
         boolean planRead = false;
         for (StoredObject receipt : output.list(RECEIPTS)) {
+            if (receipt.key().startsWith(RECEIPTS + UnwritableOutput.WRITE_PROBE)) {
+                continue; // a write probe a killed planner left, no receipt
+            }
             JsonNode node = json.readTree(new String(output.readAll(receipt.key()), StandardCharsets.UTF_8));
             String recordedPlan = text(node, "planSha256");
             if (recordedPlan != null) {

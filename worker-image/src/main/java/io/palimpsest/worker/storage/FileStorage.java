@@ -6,8 +6,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -253,13 +255,32 @@ public final class FileStorage implements Storage {
         }
         Path temp = writeTemp(target, content);
         try {
-            Files.createLink(target, temp);
+            link(target, temp);
             fsync(target.getParent());
             return true;
         } catch (FileAlreadyExistsException lostTheRace) {
             return false;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Links {@code target} to {@code temp}, just written beside it: a refusal that is not about the target existing,
+     * the folder's permission or a file gone is the file system's refusal of hard links (EPERM, EOPNOTSUPP, ENOSYS on
+     * Linux, or a provider that makes none), and says so, with the file system's words.
+     */
+    private void link(Path target, Path temp) throws IOException {
+        try {
+            Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException | AccessDeniedException | NoSuchFileException e) {
+            throw e;
+        } catch (FileSystemException | UnsupportedOperationException e) {
+            throw new HardLinksRefusedException(
+                    "could not create " + target + ": the file system refused a hard link to " + temp.getFileName()
+                            + " beside it (" + e.getClass().getSimpleName()
+                            + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")",
+                    e);
         }
     }
 

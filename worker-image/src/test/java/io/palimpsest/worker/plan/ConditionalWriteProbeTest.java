@@ -13,9 +13,12 @@ import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +44,33 @@ class ConditionalWriteProbeTest {
         assertTrue(ConditionalWrites.honoured(new FileStorage(dir)));
         try (Stream<Path> left = Files.list(dir.resolve("_palimpsest"))) {
             assertEquals(List.of(), left.toList(), "not even an empty folder");
+        }
+    }
+
+    /**
+     * A volume whose file system makes no hard links (some FUSE mounts; here a zip file system, which refuses them as
+     * such a mount does): receipts are created by a hard link, so the plan is refused as the job's error, naming the
+     * output, the reason and what to use instead, where the probe failed with the file system's bare words (exit 1).
+     */
+    @Test
+    void aVolumeWithoutHardLinksIsRefusedBeforeThePlanIsWritten() throws IOException {
+        try (FileSystem zip = FileSystems.newFileSystem(dir.resolve("volume.zip"), Map.of("create", "true"))) {
+            Path root = Files.createDirectories(zip.getPath("/out"));
+            Storage output = new FileStorage(root);
+            JobPlanner planner = new JobPlanner(null, new ShardManifest(new ObjectMapper()));
+
+            InvalidJobException e = assertThrows(InvalidJobException.class, () -> planner.store(output, List.of()));
+
+            String message = e.getMessage();
+            assertTrue(message.startsWith("spec.output.uri " + output.describe() + ": "), message);
+            assertTrue(message.contains("does not support hard links"), message);
+            assertTrue(message.contains("create-once"), message);
+            assertTrue(message.contains("S3"), message);
+            assertEquals(
+                    List.of("spec.output.uri"),
+                    e.about().stream().map(f -> f.path()).toList());
+            assertFalse(output.exists(ShardManifest.KEY), "no plan written");
+            assertEquals(List.of(), output.list(""), "the probe leaves nothing");
         }
     }
 

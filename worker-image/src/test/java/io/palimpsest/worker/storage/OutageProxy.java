@@ -68,6 +68,9 @@ public final class OutageProxy implements AutoCloseable {
     private final AtomicReference<LostAnswer> lose = new AtomicReference<>();
     private final ServerSocket server;
 
+    /** "METHOD /path/prefix" to the error code the 403 of every request under it carries. */
+    private final java.util.Map<String, String> deniedUnder = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** "METHOD /path" of the requests answered 409 ConditionalRequestConflict. */
     private final java.util.Set<String> conflicting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -218,6 +221,14 @@ public final class OutageProxy implements AutoCloseable {
     }
 
     /**
+     * Answers every {@code method} request for a path that starts with {@code pathPrefix} (without its query) 403 with
+     * the error code {@code code}, as a bucket policy that denies that action under one prefix.
+     */
+    public void forbidUnder(String method, String pathPrefix, String code) {
+        deniedUnder.put(method + " " + pathPrefix, code);
+    }
+
+    /**
      * Answers every {@code method} request for exactly {@code path} (without its query) 409
      * ConditionalRequestConflict without reaching the store, as a store with a conflicting
      * conditional write on the key in flight for a while.
@@ -313,6 +324,13 @@ public final class OutageProxy implements AutoCloseable {
                 return;
             }
             String forbidden = deniedOnly.get(method + " " + path);
+            if (forbidden == null) {
+                forbidden = deniedUnder.entrySet().stream()
+                        .filter(e -> (method + " " + path).startsWith(e.getKey()))
+                        .map(java.util.Map.Entry::getValue)
+                        .findFirst()
+                        .orElse(null);
+            }
             Mode now = forbidden != null
                     ? Mode.ACCESS_DENIED
                     : conflicting.contains(method + " " + path) ? Mode.CONFLICT : mode.get();
