@@ -3,6 +3,7 @@ package io.palimpsest.worker.plan;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,7 +37,17 @@ public final class ForeignOutput {
         if (!output.firstNames(NestedOutputs.INTERNAL + "/", 1, name -> true).isEmpty()) {
             return; // a campaign: the recipe marker and the plan decide
         }
-        List<String> found = output.firstNames("", NAMED + 1, ForeignOutput::counted);
+        List<String> found = new ArrayList<>(output.firstNames("", NAMED + 1, ForeignOutput::counted));
+        if (found.stream().allMatch(name -> name.endsWith("/"))) {
+            // folders only: one a killed first plan left its write probe in is the campaign's own (a file is not)
+            List<String> folders = List.copyOf(found);
+            found.clear();
+            for (String folder : folders) {
+                if (!onlyWriteProbes(output, folder)) {
+                    found.add(folder);
+                }
+            }
+        }
         if (found.isEmpty()) {
             return;
         }
@@ -46,6 +57,16 @@ public final class ForeignOutput {
         throw new InvalidJobException("output " + outputUri + " holds files and no Palimpsest campaign (no "
                 + NestedOutputs.INTERNAL + "/ folder): " + names + "; shards written there would mix with them:"
                 + " write to an empty location, or remove those files");
+    }
+
+    /**
+     * A folder that holds nothing but the write probes a planner killed between a probe's write and its delete left
+     * ({@link UnwritableOutput}: a variant's folder is probed before the plan is written): the campaign's own, not
+     * someone's. One more LIST for each folder, made only when a refusal would name folders alone.
+     */
+    private static boolean onlyWriteProbes(Storage output, String folder) throws IOException {
+        return output.firstNames(folder, 1, inside -> !inside.startsWith(UnwritableOutput.WRITE_PROBE))
+                .isEmpty();
     }
 
     /** A name that is someone's: not hidden, not the campaign's own folder (empty: nothing of it counted). */

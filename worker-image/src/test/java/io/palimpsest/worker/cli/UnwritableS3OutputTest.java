@@ -112,6 +112,27 @@ class UnwritableS3OutputTest {
         }
     }
 
+    /**
+     * A first plan killed between a variant folder's probe and its delete (or refused its delete, then failed for
+     * another reason before its manifest) leaves the probe in a new output: the next plan takes that folder for the
+     * campaign's own, not for someone's files.
+     */
+    @Test
+    void aProbeLeftByAKilledFirstPlanIsNotTakenForSomeonesFiles() throws Exception {
+        String name = "leftover";
+        upload(name);
+        try (Storage out = direct().open("s3://out/" + name + "/")) {
+            out.put("plain/" + UnwritableOutput.WRITE_PROBE + "0b5e", new byte[0]);
+        }
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            plan(proxy, name);
+        }
+        try (Storage out = direct().open("s3://out/" + name + "/")) {
+            List<String> keys = out.list("").stream().map(StoredObject::key).toList();
+            assertTrue(keys.contains(ShardManifest.KEY), keys.toString());
+        }
+    }
+
     private void plan(OutageProxy proxy, String name) throws Exception {
         Path secret = Files.createDirectories(dir.resolve("secret"));
         Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
