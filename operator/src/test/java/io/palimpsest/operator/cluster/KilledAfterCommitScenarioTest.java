@@ -51,64 +51,80 @@ class KilledAfterCommitScenarioTest {
                 Scenario.clientLike(operatorClient),
                 PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.001))) {
-            AtomicBoolean killed = new AtomicBoolean();
-            s.aroundWorkers(worker -> launch -> {
-                ContainerProgram.Running running = worker.start(launch);
-                if (!launch.argv().contains("run")
-                        || !"0".equals(launch.env().get("JOB_COMPLETION_INDEX"))
-                        || !killed.compareAndSet(false, true)) {
-                    return running;
-                }
-                // The worker ends as it would; what the kubelet then finds is a container killed before its summary:
-                // no termination message, and no summary line at the end of its log either, which the kubelet would
-                // take instead (FallbackToLogsOnError) and the operator read as the report.
-                CompletableFuture<Integer> exit = running.exit().thenApply(code -> {
-                    try {
-                        Files.write(launch.terminationMessageFile(), new byte[0]);
-                        List<String> log = Files.readAllLines(launch.logFile());
-                        Files.write(
-                                launch.logFile(),
-                                log.stream()
-                                        .filter(line -> !line.contains("\"kind\":\"ShardSummary\""))
-                                        .toList());
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    return code == 0 ? ContainerProgram.SIGKILL_EXIT : code;
-                });
-                return ContainerProgram.Running.of(exit, running::kill, running::terminate);
-            });
-            Path input = s.claim("corpus").resolve("kac-in");
-            SyntheticCorpus.write(input, SHARDS, DOCS, 11);
-            s.createModel("kac-model", 1, 30);
-            RewriteJob job = s.smallJob("kac", "kac-model", "pvc://corpus/kac-in/", "pvc://corpus/kac-out/");
-            job.getSpec().getRetry().setAttemptsPerShard(1);
-            s.client.resource(job).create();
-
-            RewriteJob done = await().atMost(Duration.ofSeconds(240))
-                    .pollInterval(Duration.ofMillis(300))
-                    .until(
-                            () -> s.job("kac"),
-                            j -> j != null
-                                    && j.getStatus() != null
-                                    && j.getStatus().getPhase() != null
-                                    && j.getStatus().getPhase().isTerminal());
-            RewriteJobStatus st = done.getStatus();
-            System.out.println("---- final status\n"
-                    + s.client.getKubernetesSerialization().asYaml(st));
-
-            assertTrue(killed.get(), "shard 0's worker was killed after its commit");
-            assertTrue(
-                    Files.isRegularFile(s.claim("corpus").resolve("kac-out/_palimpsest/receipts/shard-00000.json")),
-                    "shard 0 is committed");
-            assertTrue(
-                    st.getRecentFailures().stream().anyMatch(f -> f.getShard() == 0),
-                    "the kill is a failed attempt: " + st.getRecentFailures());
-            assertEquals(JobPhase.Succeeded, st.getPhase());
-            assertEquals(0, st.getShards().getFailed(), "a committed shard is not failed: " + st.getFailedShards());
-            assertNull(st.getFailedShards());
-            assertEquals(SHARDS, st.getShards().getSucceeded());
-            assertEquals((long) SHARDS * DOCS, st.getDocuments().getRead(), "every shard counted once");
+            RewriteJobStatus st = shard0KilledAfterItsCommit(s, "kac", Duration.ofSeconds(240));
+            everyShardCommittedOnce(st);
         }
+    }
+
+    /**
+     * Runs job {@code name} over {@link #SHARDS} shards of {@link #DOCS} documents, one attempt each, with the first
+     * worker of shard 0 killed after its commit and before its summary, until the job ends; checks the kill, the
+     * receipt and the failed attempt, and returns the job's status at its end.
+     */
+    static RewriteJobStatus shard0KilledAfterItsCommit(Scenario s, String name, Duration wait) throws IOException {
+        AtomicBoolean killed = new AtomicBoolean();
+        s.aroundWorkers(worker -> launch -> {
+            ContainerProgram.Running running = worker.start(launch);
+            if (!launch.argv().contains("run")
+                    || !"0".equals(launch.env().get("JOB_COMPLETION_INDEX"))
+                    || !killed.compareAndSet(false, true)) {
+                return running;
+            }
+            // The worker ends as it would; what the kubelet then finds is a container killed before its summary:
+            // no termination message, and no summary line at the end of its log either, which the kubelet would
+            // take instead (FallbackToLogsOnError) and the operator read as the report.
+            CompletableFuture<Integer> exit = running.exit().thenApply(code -> {
+                try {
+                    Files.write(launch.terminationMessageFile(), new byte[0]);
+                    List<String> log = Files.readAllLines(launch.logFile());
+                    Files.write(
+                            launch.logFile(),
+                            log.stream()
+                                    .filter(line -> !line.contains("\"kind\":\"ShardSummary\""))
+                                    .toList());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                return code == 0 ? ContainerProgram.SIGKILL_EXIT : code;
+            });
+            return ContainerProgram.Running.of(exit, running::kill, running::terminate);
+        });
+        Path input = s.claim("corpus").resolve(name + "-in");
+        SyntheticCorpus.write(input, SHARDS, DOCS, 11);
+        s.createModel(name + "-model", 1, 30);
+        RewriteJob job =
+                s.smallJob(name, name + "-model", "pvc://corpus/" + name + "-in/", "pvc://corpus/" + name + "-out/");
+        job.getSpec().getRetry().setAttemptsPerShard(1);
+        s.client.resource(job).create();
+
+        RewriteJob done = await().atMost(wait)
+                .pollInterval(Duration.ofMillis(300))
+                .until(
+                        () -> s.job(name),
+                        j -> j != null
+                                && j.getStatus() != null
+                                && j.getStatus().getPhase() != null
+                                && j.getStatus().getPhase().isTerminal());
+        RewriteJobStatus st = done.getStatus();
+        System.out.println(
+                "---- final status\n" + s.client.getKubernetesSerialization().asYaml(st));
+
+        assertTrue(killed.get(), "shard 0's worker was killed after its commit");
+        assertTrue(
+                Files.isRegularFile(s.claim("corpus").resolve(name + "-out/_palimpsest/receipts/shard-00000.json")),
+                "shard 0 is committed");
+        assertTrue(
+                st.getRecentFailures().stream().anyMatch(f -> f.getShard() == 0),
+                "the kill is a failed attempt: " + st.getRecentFailures());
+        return st;
+    }
+
+    /** The job succeeded with every shard committed and counted once, none failed. */
+    static void everyShardCommittedOnce(RewriteJobStatus st) {
+        assertEquals(JobPhase.Succeeded, st.getPhase());
+        assertEquals(0, st.getShards().getFailed(), "a committed shard is not failed: " + st.getFailedShards());
+        assertNull(st.getFailedShards());
+        assertEquals(SHARDS, st.getShards().getSucceeded());
+        assertEquals((long) SHARDS * DOCS, st.getDocuments().getRead(), "every shard counted once");
     }
 }

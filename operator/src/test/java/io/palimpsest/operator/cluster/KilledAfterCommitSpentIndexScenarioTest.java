@@ -1,29 +1,17 @@
 package io.palimpsest.operator.cluster;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.palimpsest.api.v1alpha1.JobPhase;
-import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,8 +29,6 @@ import org.junit.jupiter.api.Test;
 @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(KilledAfterCommitSpentIndexScenarioTest.NoOutageRetries.class)
 class KilledAfterCommitSpentIndexScenarioTest {
-    static final int SHARDS = 3;
-    static final int DOCS = 5;
 
     /** The simulated cluster's operator with no outage retries in a worker Job's backoffLimitPerIndex. */
     public static class NoOutageRetries extends SimulatedClusterProfile {
@@ -64,60 +50,9 @@ class KilledAfterCommitSpentIndexScenarioTest {
                 Scenario.clientLike(operatorClient),
                 PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.001))) {
-            AtomicBoolean killed = new AtomicBoolean();
-            s.aroundWorkers(worker -> launch -> {
-                ContainerProgram.Running running = worker.start(launch);
-                if (!launch.argv().contains("run")
-                        || !"0".equals(launch.env().get("JOB_COMPLETION_INDEX"))
-                        || !killed.compareAndSet(false, true)) {
-                    return running;
-                }
-                // The worker ends as it would; what the kubelet then finds is a container killed before its summary:
-                // no termination message, and no summary line at the end of its log either, which the kubelet would
-                // take instead (FallbackToLogsOnError) and the operator read as the report.
-                CompletableFuture<Integer> exit = running.exit().thenApply(code -> {
-                    try {
-                        Files.write(launch.terminationMessageFile(), new byte[0]);
-                        List<String> log = Files.readAllLines(launch.logFile());
-                        Files.write(
-                                launch.logFile(),
-                                log.stream()
-                                        .filter(line -> !line.contains("\"kind\":\"ShardSummary\""))
-                                        .toList());
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    return code == 0 ? ContainerProgram.SIGKILL_EXIT : code;
-                });
-                return ContainerProgram.Running.of(exit, running::kill, running::terminate);
-            });
-            Path input = s.claim("corpus").resolve("kas-in");
-            SyntheticCorpus.write(input, SHARDS, DOCS, 11);
-            s.createModel("kas-model", 1, 30);
-            RewriteJob job = s.smallJob("kas", "kas-model", "pvc://corpus/kas-in/", "pvc://corpus/kas-out/");
-            job.getSpec().getRetry().setAttemptsPerShard(1);
-            s.client.resource(job).create();
-
             // the tally Job starts 30 s after the worker Job's end (palimpsest.jobs.tally-grace) and is one more JVM
-            RewriteJob done = await().atMost(Duration.ofSeconds(600))
-                    .pollInterval(Duration.ofMillis(300))
-                    .until(
-                            () -> s.job("kas"),
-                            j -> j != null
-                                    && j.getStatus() != null
-                                    && j.getStatus().getPhase() != null
-                                    && j.getStatus().getPhase().isTerminal());
-            RewriteJobStatus st = done.getStatus();
-            System.out.println("---- final status\n"
-                    + s.client.getKubernetesSerialization().asYaml(st));
-
-            assertTrue(killed.get(), "shard 0's worker was killed after its commit");
-            assertTrue(
-                    Files.isRegularFile(s.claim("corpus").resolve("kas-out/_palimpsest/receipts/shard-00000.json")),
-                    "shard 0 is committed");
-            assertTrue(
-                    st.getRecentFailures().stream().anyMatch(f -> f.getShard() == 0),
-                    "the kill is a failed attempt: " + st.getRecentFailures());
+            RewriteJobStatus st =
+                    KilledAfterCommitScenarioTest.shard0KilledAfterItsCommit(s, "kas", Duration.ofSeconds(600));
             assertEquals(
                     "0",
                     s.client
@@ -130,11 +65,7 @@ class KilledAfterCommitSpentIndexScenarioTest {
                             .getStatus()
                             .getFailedIndexes(),
                     "the Job controller failed shard 0's index");
-            assertEquals(JobPhase.Succeeded, st.getPhase());
-            assertEquals(0, st.getShards().getFailed(), "a committed shard is not failed: " + st.getFailedShards());
-            assertNull(st.getFailedShards());
-            assertEquals(SHARDS, st.getShards().getSucceeded());
-            assertEquals((long) SHARDS * DOCS, st.getDocuments().getRead(), "every shard counted once");
+            KilledAfterCommitScenarioTest.everyShardCommittedOnce(st);
         }
     }
 }
