@@ -365,8 +365,13 @@ public final class JobDecider {
             Boolean suspendPatch = kueueOwnsResume || in.workerSuspended() == suspend ? null : suspend;
             // Kueue admitted the running Job at its parallelism and evicts and requeues a Job whose count
             // changes, so an admitted Job keeps it; 0 (the job suspended, or its model gone) still applies:
-            // the requeue frees the quota. A suspended Job is not admitted: its count is the next admission's.
-            boolean admitted = in.queued() && !in.workerSuspended() && in.workerParallelism() != null;
+            // the requeue frees the quota. A suspended Job is not admitted: its count is the next admission's. A Job
+            // admitted at 0 (an auto count made while the model had no ready replica) has no count to keep: held there,
+            // no worker would ever run while the model its shards woke waits for them.
+            boolean admitted = in.queued()
+                    && !in.workerSuspended()
+                    && in.workerParallelism() != null
+                    && in.workerParallelism() > 0;
             int target = admitted && parallelism > 0 ? in.workerParallelism() : parallelism;
             if (suspendPatch != null || !Objects.equals(in.workerParallelism(), target)) {
                 actions.add(new PatchWorker(target, suspendPatch));

@@ -46,7 +46,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <ul>
  *   <li>{@code noCm}, {@code cmStale}, {@code cmTooLarge}: the ConfigMap is absent, differs from the desired one, cannot be written</li>
  *   <li>{@code planner}, {@code unrecorded}: the planner Job exists; its count came from its pod, not its annotation</li>
- *   <li>{@code worker}, {@code workerAt2}, {@code workerSuspended}: the worker Job exists at parallelism 4, at 2, suspended at 0</li>
+ *   <li>{@code worker}, {@code workerAt2}, {@code workerAt0}, {@code workerSuspended}: the worker Job exists at parallelism 4, at 2,
+ *       running at 0, suspended at 0</li>
  *   <li>{@code idle}: parallelism 0 (the model is gone, refused or failed); {@code queued}: Kueue admits the job; {@code workerRefused}: WorkerJobLimits refuse it</li>
  *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
@@ -146,6 +147,9 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | PT30S",
         "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued idle | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerAt2 queued      | Suspended | Suspended           | PatchWorker(0,true)                       | -",
+        // admitted at 0 (an auto count made while the model had no ready replica): no count to keep, or no worker
+        // would ever run while the model, woken by the job's shards, waits for them
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt0 queued      | Running   | Running             | PatchWorker(4,-)                          | PT30S",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | PT30S",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
         // a preview before the campaign, while suspended
@@ -274,9 +278,15 @@ class JobDeciderTest {
         ConfigMap existing = world.contains("noCm")
                 ? null
                 : world.contains("cmStale") ? configMap("an older one") : configMap("resolved job");
-        boolean worker = world.contains("worker") || world.contains("workerAt2") || world.contains("workerSuspended");
-        Integer workerParallelism =
-                !worker ? null : world.contains("workerAt2") ? 2 : world.contains("workerSuspended") ? 0 : 4;
+        boolean worker = world.contains("worker")
+                || world.contains("workerAt2")
+                || world.contains("workerAt0")
+                || world.contains("workerSuspended");
+        Integer workerParallelism = !worker
+                ? null
+                : world.contains("workerAt2")
+                        ? 2
+                        : world.contains("workerSuspended") || world.contains("workerAt0") ? 0 : 4;
         List<Pod> pastTheCap = new ArrayList<>();
         if (world.contains("capRunning")) {
             pastTheCap.add(pod("Running"));
