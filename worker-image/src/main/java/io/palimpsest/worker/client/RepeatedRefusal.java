@@ -22,9 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RepeatedRefusal {
 
-    /** The settings of the requests {@link #refused(int, String)} and {@link #succeeded()} speak of. */
-    private static final String ANY = "";
-
     private final int threshold;
     /** Guarded by this. */
     private final Map<String, InARow> refusals = new HashMap<>();
@@ -44,10 +41,6 @@ public final class RepeatedRefusal {
         this.threshold = threshold;
     }
 
-    public void succeeded() {
-        succeeded(ANY);
-    }
-
     /** A request sent with {@code settings} was answered: its refusals are per document from now on. */
     public void succeeded(String settings) {
         if (answered.contains(settings)) {
@@ -57,11 +50,6 @@ public final class RepeatedRefusal {
             answered.add(settings);
             refusals.remove(settings);
         }
-    }
-
-    /** Records a per-document refusal; true when it shows the refusal is the same for every document. */
-    public boolean refused(int status, String message) {
-        return refused(ANY, status, message);
     }
 
     /**

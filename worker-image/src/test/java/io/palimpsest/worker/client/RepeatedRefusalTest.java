@@ -7,34 +7,38 @@ import org.junit.jupiter.api.Test;
 
 class RepeatedRefusalTest {
 
+    /** The settings of the requests the first cases speak of: one recipe prompt's. */
+    private static final String SETTINGS = "/v1/chat/completions {\"max_tokens\":1024}";
+
     private static final String TOO_LONG =
             "This model's maximum context length is 4096 tokens. However, you requested %d tokens";
 
     @Test
     void theSameRefusalBeforeAnySuccessIsAboutTheSettingsNotTheDocuments() {
         RepeatedRefusal refusals = new RepeatedRefusal(3);
-        assertFalse(refusals.refused(400, TOO_LONG.formatted(5012)));
-        assertFalse(refusals.refused(400, TOO_LONG.formatted(5230)));
+        assertFalse(refusals.refused(SETTINGS, 400, TOO_LONG.formatted(5012)));
+        assertFalse(refusals.refused(SETTINGS, 400, TOO_LONG.formatted(5230)));
         assertTrue(
-                refusals.refused(400, TOO_LONG.formatted(5007)), "numbers aside, the third identical refusal in a row");
+                refusals.refused(SETTINGS, 400, TOO_LONG.formatted(5007)),
+                "numbers aside, the third identical refusal in a row");
     }
 
     @Test
     void aDifferentRefusalStartsTheCountAgain() {
         RepeatedRefusal refusals = new RepeatedRefusal(3);
-        refusals.refused(400, "bad temperature");
-        refusals.refused(400, "bad temperature");
-        assertFalse(refusals.refused(400, "unknown field 'foo'"));
-        assertFalse(refusals.refused(400, "unknown field 'foo'"));
-        assertFalse(refusals.refused(422, "unknown field 'foo'"), "another status is another refusal");
+        refusals.refused(SETTINGS, 400, "bad temperature");
+        refusals.refused(SETTINGS, 400, "bad temperature");
+        assertFalse(refusals.refused(SETTINGS, 400, "unknown field 'foo'"));
+        assertFalse(refusals.refused(SETTINGS, 400, "unknown field 'foo'"));
+        assertFalse(refusals.refused(SETTINGS, 422, "unknown field 'foo'"), "another status is another refusal");
     }
 
     @Test
     void onceARequestSucceededRefusalsArePerDocument() {
         RepeatedRefusal refusals = new RepeatedRefusal(2);
-        refusals.succeeded();
+        refusals.succeeded(SETTINGS);
         for (int i = 0; i < 100; i++) {
-            assertFalse(refusals.refused(400, TOO_LONG.formatted(5000 + i)));
+            assertFalse(refusals.refused(SETTINGS, 400, TOO_LONG.formatted(5000 + i)));
         }
     }
 
