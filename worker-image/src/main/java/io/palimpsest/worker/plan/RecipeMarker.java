@@ -8,6 +8,7 @@ import io.palimpsest.api.worker.ModelIdentity;
 import io.palimpsest.api.worker.RecipeHash;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
+import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class RecipeMarker {
      */
     public static final int OUTPUT_FORMAT = 1;
 
-    static final String RECEIPTS = "_palimpsest/receipts/";
+    static final String RECEIPTS = ShardLayout.receiptsFolder();
 
     /** Longest recipe the marker keeps, as canonical JSON; a longer one is recorded by its hash only. */
     static final int RECIPE_MAX_BYTES = 256 * 1024;
@@ -383,8 +384,8 @@ public final class RecipeMarker {
         String plan = null;
         boolean planRead = false;
         for (StoredObject receipt : output.list(RECEIPTS)) {
-            if (receipt.key().startsWith(RECEIPTS + UnwritableOutput.WRITE_PROBE)) {
-                continue; // a write probe a killed planner left, no receipt
+            if (!receipt.key().endsWith(".json")) {
+                continue; // no receipt: a write probe a killed planner left, as every reader of receipts passes over
             }
             JsonNode node = json.readTree(new String(output.readAll(receipt.key()), StandardCharsets.UTF_8));
             String recordedPlan = text(node, "planSha256");

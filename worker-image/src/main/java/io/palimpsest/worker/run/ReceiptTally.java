@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * (its worker killed after the commit) is committed all the same.
  */
 public final class ReceiptTally {
-    static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
+    static final String RECEIPTS_PREFIX = ShardLayout.receiptsFolder();
     /** The shard a receipt commits, from its key ({@link ShardLayout#receiptKey()}), as a worker looks it up. */
     private static final Pattern RECEIPT_KEY = Pattern.compile("(?:^|/)shard-(\\d{1,9})\\.json$");
 
