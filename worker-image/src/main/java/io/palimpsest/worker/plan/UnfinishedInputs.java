@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.ManifestField;
-import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.ManyReads;
@@ -61,7 +60,8 @@ import java.util.stream.Collectors;
  * such a file is among what the input holds, and a whole campaign's are read anyway.
  */
 public final class UnfinishedInputs {
-    private static final String RECEIPTS = ShardLayout.receiptsFolder();
+    private static final String RECEIPTS =
+            "_palimpsest/receipts/"; // ShardLayout.receiptsFolder(): plan may not depend on run
     private static final ObjectMapper MARKER_JSON = new ObjectMapper();
     /** A shard's output file of one variant, as its commit assembles it, under the campaign's output. */
     private static final Pattern OUTPUT_FILE = Pattern.compile("[^/_][^/]*/shard-[0-9]+\\.jsonl(\\.[A-Za-z0-9]+)?");
