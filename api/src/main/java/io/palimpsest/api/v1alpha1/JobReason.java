@@ -86,8 +86,9 @@ public enum JobReason {
     /**
      * The worker Job failed because the object store refused the job's credentials (worker reason
      * {@code store_refused}: AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, InvalidToken,
-     * or a credentials Secret that cannot give them); the worker exited 78. The message is the
-     * worker's, naming the object, the store's code and the credentials setting.
+     * or a credentials Secret that cannot give them), or a file system output's folder made no hard
+     * links for a receipt or checkpoint marker; the worker exited 78. The message is the worker's,
+     * naming the object, the store's code and the credentials setting, or the output and the folder.
      */
     StoreRefused,
     /**

@@ -35,7 +35,8 @@ public final class ExitCodes {
      * The model refused the job's requests in a way that is the same for every document (wrong
      * credentials, unknown model name, a setting the server rejects), or the object store refused
      * the job's credentials (403 AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, InvalidToken,
-     * an unusable credentials Secret), or {@code run} found the output made with another recipe,
+     * an unusable credentials Secret), or a file system output's folder makes no hard links (a
+     * receipt or checkpoint marker cannot be created once), or {@code run} found the output made with another recipe,
      * model or input reading: no shard can succeed, so the whole job fails at once (EX_CONFIG;
      * podFailurePolicy: FailJob).
      */

@@ -25,8 +25,9 @@ public enum ShardReason {
     /**
      * The object store refused the job's credentials (AccessDenied, InvalidAccessKeyId,
      * SignatureDoesNotMatch, InvalidToken, a 403 without a code) or the mounted credentials Secret
-     * cannot give them: the same for every shard (outcome modelConfig, exit 78, the job fails at
-     * once). The default chain finding no credentials and a 403 with another code are not this.
+     * cannot give them, or a file system output's folder makes no hard links (receipts and checkpoint
+     * markers are created by one): the same for every shard (outcome modelConfig, exit 78, the job
+     * fails at once). The default chain finding no credentials and a 403 with another code are not this.
      */
     STORE_REFUSED("store_refused"),
     /**

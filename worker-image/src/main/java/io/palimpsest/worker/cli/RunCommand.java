@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         description =
                 "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
                         + " attempts are spent (attempts.json next to the job file), not run; 75: model or object"
-                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name), or the object store refuses the job's credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unreadable credentials Secret), or the output was made with another recipe, model or input reading; 143: stopped by SIGTERM after committing what was answered.")
+                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name), or the object store refuses the job's credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unreadable credentials Secret), or the output's volume makes no hard links, or the output was made with another recipe, model or input reading; 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin

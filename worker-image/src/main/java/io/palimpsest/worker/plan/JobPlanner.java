@@ -156,12 +156,7 @@ public final class JobPlanner {
         try {
             honoured = ConditionalWrites.honoured(output);
         } catch (HardLinksRefusedException e) {
-            throw new InvalidJobException(
-                    ManifestField.job("spec.output.uri"),
-                    "spec.output.uri " + output.describe() + ": the volume does not support hard links, which"
-                            + " receipts, checkpoint markers and the plan are created by, for their create-once rule"
-                            + " (a second create of one receipt is refused, so no shard commits twice): write to a"
-                            + " volume whose file system makes hard links, or to S3 (" + e.getMessage() + ")");
+            throw new InvalidJobException(ManifestField.job("spec.output.uri"), e.refusalOf(output.describe()));
         }
         if (!honoured) {
             throw new InvalidJobException("the output store " + output.describe() + " does not refuse a second"

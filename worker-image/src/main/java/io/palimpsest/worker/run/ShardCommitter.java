@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlanReplacedException;
+import io.palimpsest.worker.storage.HardLinksRefusedException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,7 +120,14 @@ public final class ShardCommitter {
         // once more, after the assembly took its time: from here to the create is the window docs/RELIABILITY.md
         // names, and a receipt created in it names its plan, which every reader compares with the plan in force
         PlanIdentity.confirm(storage, context.planSha256(), layout.shardName(), "creating its receipt");
-        if (storage.createIfAbsent(layout.receiptKey(), content)) {
+        boolean created;
+        try {
+            created = storage.createIfAbsent(layout.receiptKey(), content);
+        } catch (HardLinksRefusedException noLinks) {
+            withdrawAssembled(outputs.values(), noLinks);
+            throw noLinks;
+        }
+        if (created) {
             try {
                 cleanUp(outputs.keySet());
             } catch (IOException | UncheckedIOException e) {
@@ -130,6 +138,27 @@ public final class ShardCommitter {
             return new Outcome(true, receipt);
         }
         return new Outcome(false, receiptOf(context.planSha256()));
+    }
+
+    /**
+     * The receipt's folder makes no hard links, so no attempt of any shard can create a receipt there: the files this
+     * commit assembled would stay in the variants' folders without one, looking like a shard's output to whoever lists
+     * them, so they go (their parts stay, and a commit on a volume that makes links assembles them again). Not when a
+     * receipt is there after all: its files are committed, whoever assembled them.
+     */
+    private void withdrawAssembled(Collection<StreamFile> assembled, HardLinksRefusedException noLinks) {
+        try {
+            if (storage.exists(layout.receiptKey())) {
+                return;
+            }
+            for (StreamFile file : assembled) {
+                storage.delete(file.key());
+            }
+        } catch (IOException | RuntimeException e) {
+            noLinks.addSuppressed(e);
+            LOG.warning(layout.shardName() + ": could not delete the output files assembled for a receipt the volume"
+                    + " refused (" + e + "); they are not committed, as no receipt lists them");
+        }
     }
 
     /**

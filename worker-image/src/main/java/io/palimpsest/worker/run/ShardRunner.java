@@ -19,6 +19,7 @@ import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.PlanReplacedException;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.storage.HardLinksRefusedException;
 import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoreRefusedException;
@@ -712,6 +713,22 @@ public final class ShardRunner {
                     startNanos,
                     ShardReason.STORE_REFUSED,
                     storeRefused.get().getMessage(),
+                    ExitCodes.MODEL_CONFIG);
+        }
+        Optional<HardLinksRefusedException> noLinks = HardLinksRefusedException.in(failure);
+        if (noLinks.isPresent()) {
+            // a volume that makes no hard links refuses every shard's markers and receipt alike: exit 78 fails the job
+            // at once (FailJob), where exit 1 spent every shard's attempts on it; the commit left nothing that looks
+            // committed (ShardCommitter)
+            String message = noLinks.get().refusalOf(output.describe());
+            LOG.severe(layout.shardName() + ": " + message);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.modelConfig,
+                    progressCounts,
+                    startNanos,
+                    ShardReason.STORE_REFUSED,
+                    message,
                     ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof ModelConfigException) {

@@ -276,7 +276,9 @@ public final class FileStorage implements Storage {
         } catch (FileAlreadyExistsException | AccessDeniedException | NoSuchFileException e) {
             throw e;
         } catch (FileSystemException | UnsupportedOperationException e) {
+            String folder = keyOf(target.getParent());
             throw new HardLinksRefusedException(
+                    folder.isEmpty() ? "" : folder + "/",
                     "could not create " + target + ": the file system refused a hard link to " + temp.getFileName()
                             + " beside it (" + e.getClass().getSimpleName()
                             + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")",
