@@ -65,6 +65,14 @@ public enum ConnectionUse {
                 .build();
     }
 
+    /**
+     * {@code request} with {@code Connection: close} added where this JVM lets a client set it, else as it is (the
+     * connection is then kept, as the server's answer says).
+     */
+    public static HttpRequest closingWhereAllowed(HttpRequest request) {
+        return connectionHeaderAllowed() ? closing(request) : request;
+    }
+
     private static boolean connectionHeaderAllowed() {
         try {
             HttpRequest.newBuilder(URI.create("http://localhost/")).header("Connection", "close");

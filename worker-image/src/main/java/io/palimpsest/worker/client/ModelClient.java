@@ -29,6 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -49,6 +50,13 @@ public final class ModelClient implements AutoCloseable {
     private final ClientSettings settings;
     private final ObjectMapper json;
     private final HttpClient http;
+    /**
+     * Sends a placed request again on a new connection after its kept one was closed unanswered
+     * ({@link StaleConnection}): each such send asks its connection to close after the answer, so none waits in this
+     * client's pool to go stale in turn.
+     */
+    private final HttpClient freshHttp;
+
     private final ExecutorService httpThreads;
     private final ScheduledExecutorService scheduler;
     private final AdaptiveConcurrency concurrency;
@@ -90,6 +98,12 @@ public final class ModelClient implements AutoCloseable {
             return t;
         });
         this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(httpThreads)
+                .build();
+        // a pool of its own, which the kept connections to the replicas never enter
+        this.freshHttp = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
                 .executor(httpThreads)
@@ -491,40 +505,78 @@ public final class ModelClient implements AutoCloseable {
     }
 
     private <T> CompletionStage<T> send(HttpRequest request, Sent setBy, Kind<T> kind) {
+        ReplicaRouter.Replica replica =
+                router == null || !kind.generates() ? null : router.pick().orElse(null);
+        return send(request, setBy, kind, replica, false);
+    }
+
+    /**
+     * One send of a try, on {@code replica} when it was placed on one. A placed request whose kept connection the
+     * replica closed before a byte of answer ({@link StaleConnection}) is sent once more to the same replica on a new
+     * connection, within the same try: its permit and its place in the replica's count are kept, nothing is charged and
+     * no outage recorded, and only a failure of that send sets the replica aside (or counts, as before).
+     *
+     * @param fresh whether this is that second send, on a connection of {@link #freshHttp}
+     */
+    private <T> CompletionStage<T> send(
+            HttpRequest request, Sent setBy, Kind<T> kind, ReplicaRouter.Replica replica, boolean fresh) {
         long start = System.nanoTime();
         ClientStats.Requests figures = kind.figures();
         figures.attempts.increment();
-        ReplicaRouter.Replica replica =
-                router == null || !kind.generates() ? null : router.pick().orElse(null);
         HttpRequest sent = replica == null ? connectionUse.apply(request) : replica.place(request);
-        return http.sendAsync(sent, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
-            if (replica != null) {
-                replica.done();
-            }
-            if (error != null) {
-                Throwable cause = unwrap(error);
-                release(kind, AdaptiveConcurrency.Signal.FAILURE);
-                if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                    figures.retry("timeout");
-                } else if (replica != null && router.refused(replica)) {
-                    figures.retry("replica_gone");
-                    throw new CompletionException(new ReplicaRefusedException(replica + ": " + cause));
-                } else {
-                    figures.retry("connection");
-                    gate.recordOutage(String.valueOf(cause), Optional.empty());
-                }
-                throw new CompletionException(cause);
-            }
-            if (replica != null
-                    && (response.statusCode() == 502 || response.statusCode() == 503)
-                    && router.refused(replica)) {
-                release(kind, AdaptiveConcurrency.Signal.FAILURE);
-                figures.retry("replica_gone");
-                throw new CompletionException(
-                        new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
-            }
-            return interpret(request, setBy, response, kind, System.nanoTime() - start);
-        });
+        AnswerBegun answer = new AnswerBegun();
+        HttpClient client = fresh ? freshHttp : http;
+        return client.sendAsync(fresh ? ConnectionUse.closingWhereAllowed(sent) : sent, answer)
+                .<CompletionStage<T>>handle((response, error) -> {
+                    if (error != null
+                            && replica != null
+                            && !fresh
+                            && StaleConnection.met(unwrap(error), answer.begun)) {
+                        // the replica closed a kept connection as the request went out: nothing was answered, so
+                        // nothing of it can have been taken; sent again at once, where it was placed
+                        figures.retry("stale_connection");
+                        return send(request, setBy, kind, replica, true);
+                    }
+                    if (replica != null) {
+                        replica.done();
+                    }
+                    if (error != null) {
+                        Throwable cause = unwrap(error);
+                        release(kind, AdaptiveConcurrency.Signal.FAILURE);
+                        if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
+                            figures.retry("timeout");
+                        } else if (replica != null && router.refused(replica)) {
+                            figures.retry("replica_gone");
+                            throw new CompletionException(new ReplicaRefusedException(replica + ": " + cause));
+                        } else {
+                            figures.retry("connection");
+                            gate.recordOutage(String.valueOf(cause), Optional.empty());
+                        }
+                        throw new CompletionException(cause);
+                    }
+                    if (replica != null
+                            && (response.statusCode() == 502 || response.statusCode() == 503)
+                            && router.refused(replica)) {
+                        release(kind, AdaptiveConcurrency.Signal.FAILURE);
+                        figures.retry("replica_gone");
+                        throw new CompletionException(
+                                new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
+                    }
+                    return CompletableFuture.completedFuture(
+                            interpret(request, setBy, response, kind, System.nanoTime() - start));
+                })
+                .thenCompose(Function.identity());
+    }
+
+    /** The answer's body as bytes, noting whether its status line and headers came (the JDK asks for a body then). */
+    private static final class AnswerBegun implements HttpResponse.BodyHandler<byte[]> {
+        private volatile boolean begun;
+
+        @Override
+        public HttpResponse.BodySubscriber<byte[]> apply(HttpResponse.ResponseInfo info) {
+            begun = true;
+            return HttpResponse.BodySubscribers.ofByteArray();
+        }
     }
 
     /** A replica the request was placed on refused it (draining, or gone) while others remain: place it again. */
