@@ -713,6 +713,60 @@ class StoreOutageTest {
     }
 
     /**
+     * The receipt's PUT lands, its answer is lost and the store stays down past {@code --max-outage}: the attempt exits
+     * 75 as for any outage, not knowing it committed. The next attempt of the shard finds the receipt before anything
+     * else and reports the shard committed by the earlier one (exit 0, {@code receipt_exists}, the receipt's counts):
+     * it neither writes the receipt again nor runs the shard, and the output holds every document once.
+     */
+    @Test
+    void aReceiptWhoseAnswerWasLostPastTheOutageLimitIsFoundByTheNextAttempt() throws IOException {
+        String name = "lost-receipt-past-limit";
+        List<String> ids = upload(name);
+        String receiptPath = "/out/" + name + "/" + LAYOUT.receiptKey();
+        Storage direct = direct("out", name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            try (S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofSeconds(2));
+                    S3Storage output = throughProxy(proxy, "out", name, Duration.ofSeconds(2))) {
+                plan(input, output);
+                proxy.loseNextAnswer("PUT", receiptPath, Duration.ofHours(1));
+                ShardRunner.Report first = runOneShard(input, output, 0, new UppercaseProcessor());
+
+                assertEquals(
+                        ExitCodes.STORE_UNREACHABLE,
+                        first.exitCode(),
+                        first.summary().getMessage());
+                assertEquals(
+                        ShardSummary.Outcome.storeUnreachable, first.summary().getOutcome());
+            }
+            proxy.up();
+            byte[] receipt = direct.readAll(LAYOUT.receiptKey());
+            assertEquals(
+                    "writer-0",
+                    json.readTree(receipt).path("writer").asText(),
+                    "the first attempt's PUT landed: " + new String(receipt, StandardCharsets.UTF_8));
+            long receiptPuts = proxy.requests("PUT", receiptPath);
+            UppercaseProcessor processor = new UppercaseProcessor();
+
+            try (S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofSeconds(2));
+                    S3Storage output = throughProxy(proxy, "out", name, Duration.ofSeconds(2))) {
+                ShardRunner.Report next = runOneShard(input, output, 1, processor);
+
+                assertEquals(ExitCodes.DONE, next.exitCode(), next.summary().getMessage());
+                assertEquals(
+                        ShardSummary.Outcome.alreadyCommitted, next.summary().getOutcome());
+                assertEquals(ShardReason.RECEIPT_EXISTS.code(), next.summary().getReason());
+                assertEquals(DOCUMENTS, next.summary().getRead(), "the receipt's counts");
+                assertEquals(DOCUMENTS, next.summary().getWritten());
+            }
+            assertEquals(0, processor.calls.get(), "no document sent to the model again");
+            assertEquals(receiptPuts, proxy.requests("PUT", receiptPath), "the receipt is not written again");
+            assertArrayEquals(receipt, direct.readAll(LAYOUT.receiptKey()));
+            assertEquals(sorted(ids), sorted(Outputs.ids(direct, "upper/shard-00000.jsonl.gz")));
+            assertEquals(List.of(), direct.list(LAYOUT.checkpointPrefix()), "its checkpoints cleaned up");
+        }
+    }
+
+    /**
      * A processor that, at document {@link #DOWN_AT}, waits for the shard's first checkpoint part to
      * be committed and then takes the store down for {@code duration}.
      */
