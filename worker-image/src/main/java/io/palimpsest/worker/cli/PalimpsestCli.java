@@ -4,6 +4,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.client.ConnectionUse;
 import io.palimpsest.worker.client.ReplicaRouter;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.HardLinksRefusedException;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
@@ -172,7 +173,8 @@ public final class PalimpsestCli implements Runnable {
         if (e instanceof InvalidJobException) {
             return ExitCodes.INVALID_JOB;
         }
-        if (StoreRefusedException.in(e).isPresent()) {
+        if (StoreRefusedException.in(e).isPresent()
+                || HardLinksRefusedException.in(e).isPresent()) {
             // the same answer for every shard and every retry: the planner's or the worker's Job fails at once
             return ExitCodes.MODEL_CONFIG;
         }
