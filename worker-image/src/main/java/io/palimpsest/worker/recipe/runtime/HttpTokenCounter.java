@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
@@ -9,8 +10,12 @@ import io.palimpsest.worker.client.RejectedByModelException;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,6 +36,8 @@ public final class HttpTokenCounter implements TokenCounter {
     private final ModelClient client;
     private final String model;
     private final ObjectMapper json;
+    /** The chat template's tokens by the roles of a request's messages: a recipe has a shape or two. */
+    private final Map<List<String>, Integer> templates = new ConcurrentHashMap<>();
 
     public HttpTokenCounter(ModelClient client, String model, ObjectMapper json) {
         this.client = client;
@@ -80,8 +87,48 @@ public final class HttpTokenCounter implements TokenCounter {
 
     @Override
     public int count(String text) {
+        return counted(body(text));
+    }
+
+    /**
+     * The server's chat template's tokens for messages of these roles, measured once per shape and kept: the
+     * messages, each with the same one-word content, counted as a chat request (vLLM's /tokenize with
+     * {@code messages} and {@code add_generation_prompt}, which applies the model's template), less the same
+     * contents counted as the text the worker counts for them.
+     *
+     * <p>Why not count each whole request with its messages: the template's tokens are the same for every request
+     * of a shape (its markers do not depend on the text inside them), so one measurement serves a whole run, where
+     * counting every rendered request again would be one more round trip per chunk and the server's tokenizer
+     * paid twice for each prompt at a billion documents; the chunk packer still has to count bare text. Where the
+     * text meets the template a merge may differ by a token, which the budget's slack takes.
+     */
+    @Override
+    public int chatTemplateTokens(List<String> roles) {
+        if (roles.isEmpty()) {
+            return 0;
+        }
+        Integer known = templates.get(roles);
+        if (known != null) {
+            return known;
+        }
+        ObjectNode chat = json.createObjectNode().put("model", model);
+        ArrayNode messages = chat.putArray("messages");
+        for (String role : roles) {
+            messages.addObject().put("role", role).put("content", TEMPLATE_PROBE);
+        }
+        chat.put("add_generation_prompt", true);
+        int measured = counted(chat) - count(String.join("\n\n", Collections.nCopies(roles.size(), TEMPLATE_PROBE)));
+        int tokens = Math.max(0, measured);
+        templates.putIfAbsent(List.copyOf(roles), tokens);
+        return tokens;
+    }
+
+    /** The content of each message when the template's tokens are measured. */
+    static final String TEMPLATE_PROBE = "text";
+
+    private int counted(ObjectNode body) {
         try {
-            return client.tokenize(body(text)).get();
+            return client.tokenize(body).get();
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof ModelConfigException || cause instanceof ModelUnavailableException) {
