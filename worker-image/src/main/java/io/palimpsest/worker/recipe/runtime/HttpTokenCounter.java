@@ -7,6 +7,7 @@ import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.RejectedByModelException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.time.Duration;
@@ -117,11 +118,27 @@ public final class HttpTokenCounter implements TokenCounter {
             messages.addObject().put("role", role).put("content", TEMPLATE_PROBE);
         }
         chat.put("add_generation_prompt", true);
-        int measured = counted(chat) - count(String.join("\n\n", Collections.nCopies(roles.size(), TEMPLATE_PROBE)));
+        int withTemplate;
+        try {
+            withTemplate = counted(chat);
+        } catch (ModelCallRejected refused) {
+            // nothing of a document is in it: refused for one, refused for all, and no document is to blame
+            throw new ModelConfigException(
+                    refused.status(),
+                    "the model server's /tokenize refused the messages of a chat request (" + refused.getMessage()
+                            + "): tokenizer.mode: server measures there what the model's chat template adds to a"
+                            + " request's messages, which every request's budget counts; this server counts text"
+                            + " only, so set tokenizer.mode: estimate, which allows for the template instead",
+                    List.of(TOKENIZER_MODE));
+        }
+        int measured = withTemplate - count(String.join("\n\n", Collections.nCopies(roles.size(), TEMPLATE_PROBE)));
         int tokens = Math.max(0, measured);
         templates.putIfAbsent(List.copyOf(roles), tokens);
         return tokens;
     }
+
+    /** Where a refusal of the template's measurement is placed: the setting that asks the server to count. */
+    private static final ManifestField TOKENIZER_MODE = ManifestField.job("spec.recipe.tokenizer.mode");
 
     /** The content of each message when the template's tokens are measured. */
     static final String TEMPLATE_PROBE = "text";

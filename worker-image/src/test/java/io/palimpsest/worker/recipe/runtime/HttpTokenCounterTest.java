@@ -93,6 +93,24 @@ class HttpTokenCounterTest {
     }
 
     @Test
+    void aServerWhoseTokenizeTakesNoMessagesStopsTheJobNamingTheTokenizerModeNotEachDocument() throws Exception {
+        // the template's measurement holds nothing of a document: its refusal is the same for every one
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {400}, "{\"error\": \"'prompt' is required\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+            ModelConfigException refused =
+                    assertThrows(ModelConfigException.class, () -> counter.chatTemplateTokens(List.of("user")));
+            assertTrue(refused.getMessage().contains("/tokenize"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+            assertEquals(
+                    List.of(ManifestField.job("spec.recipe.tokenizer.mode")), refused.about(), refused.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void countsSendTheModelsApiKeyAsTheModelCallsDo() throws Exception {
         List<String> auth = Collections.synchronizedList(new ArrayList<>());
         HttpServer server = server(auth, new int[] {200}, "{\"count\": 7, \"tokens\": [1,2,3,4,5,6,7]}");
