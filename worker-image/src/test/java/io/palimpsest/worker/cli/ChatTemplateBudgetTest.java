@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A chat request's prompt is what the server's chat template makes of its messages: role markers, each message's
@@ -33,20 +33,36 @@ class ChatTemplateBudgetTest {
             Pattern.compile("(?m)^documents  read (\\d+), written (\\d+), rejected (\\d+), skipped (\\d+)$");
     private static final int MAX_MODEL_LEN = 1000;
     private static final int REPLY = 500;
+    private static final int DOCUMENTS_IN = 6;
 
     @TempDir
     Path dir;
 
+    /**
+     * @param chunkTokens {@code chunking.maxTokens}: over the budget, each chunk is packed to the budget itself
+     *                    (the case seen refused before: a full chunk's request was over the context by the
+     *                    template's tokens); under it, the two previous rewritten chunks travel with the next
+     *                    chunk, and are left out, oldest first, where the request would not fit (at 170, two
+     *                    previous rewrites and a chunk of these documents made requests the messages' text put
+     *                    within the budget and the template 5 tokens over the context: refused before)
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"estimate", "server"})
-    void chunksAndPreviousChunksAreCutToFitTheContextWithTheChatTemplatesTokens(String tokenizer) throws Exception {
+    @CsvSource({"estimate, 2000", "server, 2000", "estimate, 170", "server, 170"})
+    void chunksAndPreviousChunksAreCutToFitTheContextWithTheChatTemplatesTokens(String tokenizer, int chunkTokens)
+            throws Exception {
         Files.createDirectories(dir.resolve("in"));
         StringBuilder docs = new StringBuilder();
-        for (int d = 0; d < 4; d++) {
-            // one long run of short lines: the packer fills each chunk to within a token or two of its budget
+        for (int d = 0; d < DOCUMENTS_IN; d++) {
+            // long runs of short lines, of a different length in each document: the packer fills each chunk to
+            // within a line of its budget, and the chunks and rewrites of the documents differ in size
             StringBuilder text = new StringBuilder();
-            for (int line = 0; line < 700 + 90 * d; line++) {
-                text.append("Harbour ").append(line % 97).append(" light.\n");
+            for (int line = 0; line < 400 + 30 * d; line++) {
+                text.append("Harbour ")
+                        .append(line % 97)
+                        .append(" light")
+                        .append(" at sea".repeat(d % 3))
+                        .append(d >= 3 ? " tonight" : "")
+                        .append(".\n");
             }
             docs.append("{\"id\":\"doc-")
                     .append(d)
@@ -64,7 +80,7 @@ class ChatTemplateBudgetTest {
                 "127.0.0.1",
                 0)) {
             Path job = dir.resolve("job.yaml");
-            Files.writeString(job, manifests(sim.baseUrl(), tokenizer));
+            Files.writeString(job, manifests(sim.baseUrl(), tokenizer, chunkTokens));
 
             CliRun run =
                     CliRun.of("local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
@@ -77,26 +93,33 @@ class ChatTemplateBudgetTest {
             assertEquals(List.of(), refused, "no request is refused for its length");
             assertEquals(ExitCodes.DONE, run.exit(), run.err() + run.out());
             List<Long> documents = documents(run.out());
-            assertEquals(List.of(4L, 4L, 0L, 0L), documents, run.out());
+            assertEquals(List.of((long) DOCUMENTS_IN, (long) DOCUMENTS_IN, 0L, 0L), documents, run.out());
             assertEquals(documents.get(0), documents.get(1) + documents.get(2) + documents.get(3));
-            int fullest = calls.stream()
-                    .mapToInt(c -> c.outcome().orElseThrow().promptTokens())
-                    .max()
-                    .orElseThrow();
-            // the budget is spent: the fullest request comes within a few tokens of the context, so a template's
-            // tokens left out of the count would have taken it over
-            assertTrue(
-                    fullest + REPLY > MAX_MODEL_LEN - 40,
-                    "the fullest request has " + fullest + " prompt tokens: " + calls.size() + " calls, "
-                            + calls.stream()
-                                    .map(c -> String.valueOf(
-                                            c.outcome().orElseThrow().promptTokens()))
-                                    .collect(Collectors.joining(",")));
+            if (chunkTokens >= MAX_MODEL_LEN - REPLY) {
+                int fullest = calls.stream()
+                        .mapToInt(c -> c.outcome().orElseThrow().promptTokens())
+                        .max()
+                        .orElseThrow();
+                // the budget is spent: the fullest request comes within a few tokens of the context, so a
+                // template's tokens left out of the count would have taken it over
+                assertTrue(
+                        fullest + REPLY > MAX_MODEL_LEN - 40,
+                        "the fullest request has " + fullest + " prompt tokens: " + calls.size() + " calls, "
+                                + calls.stream()
+                                        .map(c -> String.valueOf(
+                                                c.outcome().orElseThrow().promptTokens()))
+                                        .collect(Collectors.joining(",")));
+            }
             assertTrue(calls.size() >= 12, calls.size() + " calls: every document is several chunks");
+            if (chunkTokens < MAX_MODEL_LEN - REPLY) {
+                assertTrue(
+                        calls.stream().anyMatch(c -> c.prompt().orElse("").contains("<previous>")),
+                        "earlier rewrites travel with later chunks");
+            }
         }
     }
 
-    private String manifests(String endpoint, String tokenizer) {
+    private String manifests(String endpoint, String tokenizer, int chunkTokens) {
         return """
                 apiVersion: palimpsest.io/v1alpha1
                 kind: RewriterModel
@@ -124,7 +147,7 @@ class ChatTemplateBudgetTest {
                     chunking:
                       mode: autoregressive
                       splitOn: newline
-                      maxTokens: 2000
+                      maxTokens: %d
                       contextChunks: 2
                     prompts:
                       - name: retold
@@ -139,6 +162,7 @@ class ChatTemplateBudgetTest {
                         dir.resolve("in").toUri(),
                         dir.resolve("out").toUri(),
                         tokenizer,
+                        chunkTokens,
                         MAX_MODEL_LEN - REPLY,
                         REPLY);
     }
