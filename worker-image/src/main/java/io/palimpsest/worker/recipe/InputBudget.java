@@ -8,8 +8,9 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 
 /**
  * What {@code maxInputTokens} leaves for the text a call sends: the limit minus the prompt's own
- * tokens, a slack, and in autoregressive chunking the {@code contextTokens} kept for the previous
- * chunks. The one place that reckons it, for the chunk budget of each document and for the check
+ * tokens (what the server counts: the chat template's tokens around the messages included,
+ * {@link ModelRequest#promptTokens}), a slack, and in autoregressive chunking the {@code contextTokens}
+ * kept for the previous chunks. The one place that reckons it, for the chunk budget of each document and for the check
  * that refuses, before any document, a prompt whose template alone leaves no room.
  */
 final class InputBudget {
@@ -53,9 +54,9 @@ final class InputBudget {
         if (max == null || t.getRender() != null) {
             return;
         }
-        String prompt;
+        ModelRequest prompt;
         try {
-            prompt = renderer.withoutDocument(owner, t).inputText();
+            prompt = renderer.withoutDocument(owner, t);
         } catch (TemplateException e) {
             throw new RecipeException(
                     owner + ": maxInputTokens " + max + " cannot be checked: the prompt without a document fails, "
@@ -64,7 +65,7 @@ final class InputBudget {
         }
         int own;
         try {
-            own = tokens.count(prompt);
+            own = prompt.promptTokens(tokens);
         } catch (RuntimeException e) {
             // a counter that cannot count yet: each document's prompt is counted when it is sent
             return;
@@ -72,7 +73,7 @@ final class InputBudget {
         int room = room(max, own, chunked ? chunking : null);
         if (room < 1) {
             throw new RecipeException(owner + ": maxInputTokens " + max + " leaves no room for the document: the"
-                    + " prompt without it is " + own + " tokens"
+                    + " prompt without it is " + own + " tokens (its chat template's included)"
                     + (chunked && contextTokens(chunking) > 0
                             ? ", and chunking.contextTokens keeps " + contextTokens(chunking) + " for previous chunks"
                             : "")

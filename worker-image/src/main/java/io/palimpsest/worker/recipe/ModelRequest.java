@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.api.recipe.Sampling;
+import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.List;
 
 /**
@@ -44,5 +45,19 @@ public record ModelRequest(List<ChatMessage> messages, String prompt, Sampling s
             sb.append(m.content());
         }
         return sb.toString();
+    }
+
+    /**
+     * The prompt tokens the server counts for this request, what a budget holds to the model's context: a raw
+     * prompt's text; for chat messages their text and what the chat template adds around them
+     * ({@link TokenCounter#chatTemplateTokens}).
+     */
+    public int promptTokens(TokenCounter tokens) {
+        if (prompt != null) {
+            return tokens.count(prompt);
+        }
+        return tokens.count(inputText())
+                + tokens.chatTemplateTokens(
+                        messages.stream().map(ChatMessage::role).toList());
     }
 }

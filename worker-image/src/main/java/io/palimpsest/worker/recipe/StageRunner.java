@@ -95,7 +95,7 @@ final class StageRunner {
         }
         Integer maxInput = c.stage().getMaxInputTokens();
         if (maxInput != null) {
-            int input = tokens.count(request.inputText());
+            int input = request.promptTokens(tokens);
             if (input > maxInput) {
                 String detail = input + " input tokens > " + maxInput;
                 return CompletableFuture.completedFuture(Optional.of(

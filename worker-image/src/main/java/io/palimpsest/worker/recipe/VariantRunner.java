@@ -131,8 +131,8 @@ final class VariantRunner {
             Map<String, Object> emptyVars = TemplateVariables.of(
                     run.doc, "", List.of(), run.stages, params, chunkInfo(Chunk.idOf(run.doc.id(), 0), 0, 1));
             // The document is also a template variable; only the unit's share counts towards the budget.
-            int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget")
-                    .inputText());
+            int overhead = renderer.request(plan.owner, plan.variant, emptyVars, "budget")
+                    .promptTokens(tokens);
             budget = Math.min(budget, InputBudget.room(plan.variant.getMaxInputTokens(), overhead, chunking));
         }
         budget = Math.max(budget, 16);
@@ -216,7 +216,7 @@ final class VariantRunner {
             } catch (TemplateException e) {
                 return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, e.reason(), e.getMessage(), null));
             }
-            int input = maxInput == null ? 0 : tokens.count(request.inputText());
+            int input = maxInput == null ? 0 : request.promptTokens(tokens);
             if (maxInput == null || input <= maxInput) {
                 return send(run, c, request, vars);
             }

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * A chunked variant's full-size request against the model's context ({@code engine.maxModelLen}): the
- * prompt's own tokens, the previous chunks kept in context, the chunk, and the reply cap
+ * prompt's own tokens (what the server counts, its chat template's tokens included), the previous chunks kept in
+ * context, the chunk, and the reply cap
  * ({@code sampling.maxTokens}). The server refuses a request over the context (HTTP 400), so a campaign
  * of long documents would reject most of them one by one, hours into the run. When the request is over
  * without any chunk text, no full chunk fits whatever the document: refused. When only a full chunk takes
@@ -45,8 +46,7 @@ final class ContextBudget {
             }
             int own;
             try {
-                own = tokens.count(
-                        variants.withoutDocument("variant " + v.getName(), v).inputText());
+                own = variants.withoutDocument("variant " + v.getName(), v).promptTokens(tokens);
             } catch (RuntimeException e) {
                 // a template that fails is refused on its field; a counter on the server counts per document
                 continue;
@@ -96,7 +96,7 @@ final class ContextBudget {
                     where + ".sampling.maxTokens",
                     0,
                     "variant " + v.getName() + ": the request without any chunk text is already " + own
-                            + " (the prompt's own tokens)"
+                            + " (the prompt's own tokens, its chat template's included)"
                             + (fixed - own - reply > 0 ? contextPart : "")
                             + " + " + reply + " (sampling.maxTokens) = " + fixed + " tokens, at or over the model's"
                             + " context (engine.maxModelLen " + maxModelLen + "): the server would refuse every chunk"
@@ -106,7 +106,8 @@ final class ContextBudget {
             return;
         }
         int input = own + context + chunk;
-        String inputPart = own + " (the prompt's own tokens)" + contextPart + " + " + chunk + " (chunking.maxTokens)";
+        String inputPart = own + " (the prompt's own tokens, its chat template's included)" + contextPart + " + "
+                + chunk + " (chunking.maxTokens)";
         if (maxInput != null && maxInput < input) {
             input = maxInput;
             inputPart = maxInput + " (" + where + ".maxInputTokens)";

@@ -1,16 +1,22 @@
 package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.RejectedByModelException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,6 +37,8 @@ public final class HttpTokenCounter implements TokenCounter {
     private final ModelClient client;
     private final String model;
     private final ObjectMapper json;
+    /** The chat template's tokens by the roles of a request's messages: a recipe has a shape or two. */
+    private final Map<List<String>, Integer> templates = new ConcurrentHashMap<>();
 
     public HttpTokenCounter(ModelClient client, String model, ObjectMapper json) {
         this.client = client;
@@ -80,8 +88,64 @@ public final class HttpTokenCounter implements TokenCounter {
 
     @Override
     public int count(String text) {
+        return counted(body(text));
+    }
+
+    /**
+     * The server's chat template's tokens for messages of these roles, measured once per shape and kept: the
+     * messages, each with the same one-word content, counted as a chat request (vLLM's /tokenize with
+     * {@code messages} and {@code add_generation_prompt}, which applies the model's template), less the same
+     * contents counted as the text the worker counts for them.
+     *
+     * <p>Why not count each whole request with its messages: the template's tokens are the same for every request
+     * of a shape (its markers do not depend on the text inside them), so one measurement serves a whole run, where
+     * counting every rendered request again would be one more round trip per chunk and the server's tokenizer
+     * paid twice for each prompt at a billion documents; the chunk packer still has to count bare text. Where the
+     * text meets the template a merge may differ by a token, which the budget's slack takes.
+     */
+    @Override
+    public int chatTemplateTokens(List<String> roles) {
+        if (roles.isEmpty()) {
+            return 0;
+        }
+        Integer known = templates.get(roles);
+        if (known != null) {
+            return known;
+        }
+        ObjectNode chat = json.createObjectNode().put("model", model);
+        ArrayNode messages = chat.putArray("messages");
+        for (String role : roles) {
+            messages.addObject().put("role", role).put("content", TEMPLATE_PROBE);
+        }
+        chat.put("add_generation_prompt", true);
+        int withTemplate;
         try {
-            return client.tokenize(body(text)).get();
+            withTemplate = counted(chat);
+        } catch (ModelCallRejected refused) {
+            // nothing of a document is in it: refused for one, refused for all, and no document is to blame
+            throw new ModelConfigException(
+                    refused.status(),
+                    "the model server's /tokenize refused the messages of a chat request (" + refused.getMessage()
+                            + "): tokenizer.mode: server measures there what the model's chat template adds to a"
+                            + " request's messages, which every request's budget counts; this server counts text"
+                            + " only, so set tokenizer.mode: estimate, which allows for the template instead",
+                    List.of(TOKENIZER_MODE));
+        }
+        int measured = withTemplate - count(String.join("\n\n", Collections.nCopies(roles.size(), TEMPLATE_PROBE)));
+        int tokens = Math.max(0, measured);
+        templates.putIfAbsent(List.copyOf(roles), tokens);
+        return tokens;
+    }
+
+    /** Where a refusal of the template's measurement is placed: the setting that asks the server to count. */
+    private static final ManifestField TOKENIZER_MODE = ManifestField.job("spec.recipe.tokenizer.mode");
+
+    /** The content of each message when the template's tokens are measured. */
+    static final String TEMPLATE_PROBE = "text";
+
+    private int counted(ObjectNode body) {
+        try {
+            return client.tokenize(body).get();
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof ModelConfigException || cause instanceof ModelUnavailableException) {

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe.token;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -38,5 +39,10 @@ public final class RecentTextTokenCounter implements TokenCounter {
         int tokens = counter.count(text);
         slots.set(slot, new Counted(text, tokens));
         return tokens;
+    }
+
+    @Override
+    public int chatTemplateTokens(List<String> roles) {
+        return counter.chatTemplateTokens(roles);
     }
 }

@@ -12,6 +12,8 @@ import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.sim.text.ChatMessage;
+import io.palimpsest.sim.text.ChatTemplate;
 import io.palimpsest.sim.text.Tokenizer;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ClientStats;
@@ -64,6 +66,47 @@ class HttpTokenCounterTest {
             assertEquals(Tokenizer.ids(TEXT).length, chosen.count(TEXT));
             assertSame(BpeTokenCounter.instance(), TokenCounters.forRecipe(estimated, Optional.of(server)));
             assertThrows(RecipeException.class, () -> TokenCounters.forRecipe(exact, Optional.empty()));
+        }
+    }
+
+    @Test
+    void theChatTemplatesTokensAreMeasuredAtTheServerOncePerShapeOfRequest() {
+        try (ModelSimServer sim = ModelSimServer.start(
+                        SimConfig.builder().modelName("m").zeroLatency().build(), "127.0.0.1", 0);
+                ModelClient client =
+                        new ModelClient(settings(URI.create(sim.baseUrl())).build(), json)) {
+            HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+            List<String> roles = List.of("system", "user");
+            String probe = HttpTokenCounter.TEMPLATE_PROBE;
+            int expected = Tokenizer.count(ChatTemplate.render(
+                            List.of(new ChatMessage("system", probe), new ChatMessage("user", probe)), true))
+                    - Tokenizer.count(probe + "\n\n" + probe);
+            assertTrue(expected > 0, "the simulator's template adds tokens: " + expected);
+            assertEquals(expected, counter.chatTemplateTokens(roles));
+            int asked = sim.requestLog().size();
+            assertEquals(expected, counter.chatTemplateTokens(List.of("system", "user")));
+            assertEquals(asked, sim.requestLog().size(), "measured once for the shape");
+            int userOnly = counter.chatTemplateTokens(List.of("user"));
+            assertTrue(userOnly > 0 && userOnly < expected, userOnly + " for one message, " + expected + " for two");
+            assertEquals(0, counter.chatTemplateTokens(List.of()), "a raw prompt has no template");
+        }
+    }
+
+    @Test
+    void aServerWhoseTokenizeTakesNoMessagesStopsTheJobNamingTheTokenizerModeNotEachDocument() throws Exception {
+        // the template's measurement holds nothing of a document: its refusal is the same for every one
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {400}, "{\"error\": \"'prompt' is required\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+            ModelConfigException refused =
+                    assertThrows(ModelConfigException.class, () -> counter.chatTemplateTokens(List.of("user")));
+            assertTrue(refused.getMessage().contains("/tokenize"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+            assertEquals(
+                    List.of(ManifestField.job("spec.recipe.tokenizer.mode")), refused.about(), refused.getMessage());
+        } finally {
+            server.stop(0);
         }
     }
 

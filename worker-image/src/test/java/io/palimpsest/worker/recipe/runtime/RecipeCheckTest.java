@@ -57,7 +57,7 @@ class RecipeCheckTest {
                 tone: [plain]
             prompts:
               - name: v
-                maxInputTokens: 20
+                maxInputTokens: 40
                 user: "READS%s{{ text }}"
             """.replace("READS", "%s");
 
@@ -74,9 +74,9 @@ class RecipeCheckTest {
         List<RecipeCheck.Problem> problems = RecipeCheck.problems(RecipeYaml.parse(yaml), null);
         assertEquals(1, problems.size(), problems::toString);
         assertTrue(
-                problems.get(0).message().startsWith("variant v: maxInputTokens 20 leaves no room for the document"),
+                problems.get(0).message().startsWith("variant v: maxInputTokens 40 leaves no room for the document"),
                 problems::toString);
-        // a short prompt with the same reads fits
+        // a short prompt with the same reads fits, the chat template's estimated tokens (16 for one message) included
         assertEquals(List.of(), RecipeCheck.problems(RecipeYaml.parse(BUDGET.formatted(reads, "Rewrite: ")), null));
     }
 
