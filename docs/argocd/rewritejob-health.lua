@@ -1,8 +1,9 @@
 -- Argo CD health of a palimpsest.io RewriteJob, from status.phase and status.conditions.
 -- Planning and Running campaigns are Progressing (a campaign runs for days; Argo CD should not call
 -- it broken meanwhile), a suspended one is Suspended, Succeeded is Healthy unless shards failed for
--- good, and Failed is Degraded with the operator's reason. An edit that did not reach what runs
--- (the SpecApplied condition False) is added to the message.
+-- good, and Failed is Degraded with the operator's reason. An edit that did not reach what runs (the SpecApplied
+-- condition False), and an ended job's workers still stopping (Reconciling WorkersStopping: another
+-- job into its output waits for them), are added to the message.
 local hs = { status = "Progressing", message = "Waiting for the operator to record a status" }
 
 local function condition(conditions, type)
@@ -62,6 +63,11 @@ else
   hs.status = "Unknown"
   hs.message = "Unknown phase " .. tostring(phase)
   return hs
+end
+local reconciling = condition(status.conditions, "Reconciling")
+if (phase == "Succeeded" or phase == "Failed") and reconciling ~= nil and reconciling.status == "True"
+    and reconciling.reason == "WorkersStopping" then
+  hs.message = hs.message .. "; " .. describe(reconciling, "WorkersStopping")
 end
 -- A spec edit (or the model's API key Secret) that cannot reach the job's worker Job: synced from Git,
 -- yet not in force. The health stays what the phase says; the message names what did not apply.

@@ -31,6 +31,8 @@ return {
   { recorded = "Succeeded/ShardsFailed", health = "Degraded", message = "Succeeded, but ShardsFailed: 2 shard(s) failed for good" },
   { recorded = "Succeeded/AllShardsCommitted, tally failed", health = "Degraded", message = "Succeeded, but TallyFailed: could not sum the receipts" },
   { recorded = "Failed/InvalidSpec", health = "Degraded", message = "Failed: InvalidSpec: spec.workers.parallelism" },
+  { recorded = "Failed/InvalidSpec, workers stopping", health = "Degraded",
+    message = "to go on); WorkersStopping: the job has Failed; its workers are stopping (1 pod still runs): nothing new starts" },
   { recorded = "Failed/PlanningFailed", health = "Degraded", message = "Failed: PlanningFailed: the planner found no input file" },
   { recorded = "Failed/TooManyFailedShards", health = "Degraded", message = "Failed: TooManyFailedShards" },
   { recorded = "Failed/ModelUnreachable", health = "Degraded", message = "Failed: ModelUnreachable: the model could not be reached" },
