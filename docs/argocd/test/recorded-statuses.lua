@@ -211,6 +211,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "InvalidSpec", status = "False", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.parallelism: must be at least 1", observedGeneration = 1, reason = "InvalidSpec", status = "True", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Failed/InvalidSpec, workers stopping"] = { phase = "Failed", progress = "10/40", shards = { total = 40, succeeded = 10, failed = 0, running = 0, pending = 30 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)", observedGeneration = 1, reason = "InvalidSpec", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)", observedGeneration = 1, reason = "InvalidSpec", status = "False", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)", observedGeneration = 1, reason = "InvalidSpec", status = "True", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the job has Failed; its workers are stopping (1 pod still runs): nothing new starts, and the output stays this job's until none of them can write there", observedGeneration = 1, reason = "WorkersStopping", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)", observedGeneration = 1, reason = "InvalidSpec", status = "True", type = "Stalled" },
+      }, observedGeneration = 1 },
     ["Failed/PlanningFailed"] = { phase = "Failed", recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the planner found no input file under s3://corpus/in/", observedGeneration = 1, reason = "PlanningFailed", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the planner found no input file under s3://corpus/in/", observedGeneration = 1, reason = "PlanningFailed", status = "False", type = "Progressing" },

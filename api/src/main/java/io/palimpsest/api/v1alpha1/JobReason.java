@@ -112,6 +112,14 @@ public enum JobReason {
      * until the role has it.
      */
     Forbidden,
+    /**
+     * Reconciling is True on a job that has ended (Succeeded or Failed) while something of it may still write to its
+     * output: a worker pod that has not terminated (the operator suspends the worker Job of a job that ended while it
+     * ran, and a worker stopped after its last document still commits its shard), a worker Job not stopped yet, a
+     * planner or preview that has not finished. The output stays the job's (another job into it waits,
+     * {@link #OutputInUse}) until it is False; the message says what still runs.
+     */
+    WorkersStopping,
     /** Degraded is False: no shard failed for good. */
     NoFailedShards,
     /** Complete is False. */

@@ -46,6 +46,12 @@ public final class JobDecider {
      */
     public static final Duration RUNNING_RECHECK = ThroughputWindow.MIN_INTERVAL;
     /**
+     * A job that has ended while something of it may still write to its output looks again this often: the end of
+     * its pods is an event of the job, but an end decided by a refusal of the API server comes before its worker Job
+     * is stopped, and a look changes nothing else.
+     */
+    public static final Duration WORKERS_STOPPING_RECHECK = Duration.ofSeconds(10);
+    /**
      * A job that has not started and still sees the planner Job that failed before it went back to waiting looks
      * again this soon: the planner was deleted, and its deletion may not have reached the informer yet.
      */
@@ -314,13 +320,16 @@ public final class JobDecider {
             // job's changes are events of this one (the reconciler maps them), so no look again is needed.
             return new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null);
         }
+        if (phase.isTerminal()) {
+            stopWorkers(in, actions);
+        }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);
         }
 
         // The ConfigMap first: the pods a resume or scale-out below starts read the current ledger.
         if (in.configMapTooLarge() != null) {
-            return fail(actions, JobReason.ResolvedJobTooLarge, in.configMapTooLarge());
+            return fail(in, actions, JobReason.ResolvedJobTooLarge, in.configMapTooLarge());
         }
         if (in.configMap() == null) {
             actions.add(new CreateConfigMap(in.desiredConfigMap()));
@@ -355,7 +364,7 @@ public final class JobDecider {
         boolean modelUsable = inputs.model() == JobPhaseMachine.ModelState.USABLE;
         if (!in.workerJob() && !workerFinished) {
             if (in.workerJobRefusal() != null) {
-                return fail(actions, JobReason.InvalidWorkerJob, in.workerJobRefusal());
+                return fail(in, actions, JobReason.InvalidWorkerJob, in.workerJobRefusal());
             }
             if (modelUsable) {
                 actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
@@ -402,6 +411,20 @@ public final class JobDecider {
         return new Decision(phase, reason, actions, recheck);
     }
 
+    /**
+     * A job that has ended runs no worker: one that goes on after the end may still commit a shard into an output the
+     * next job already plans in ({@code OutputWriters}), and would spend the model's time on a campaign that is over.
+     * Its worker Job is suspended at 0, as for spec.suspend (a Failed/InvalidSpec job put right resumes it); a Job the
+     * Job controller has ended stops its pods itself.
+     */
+    private static void stopWorkers(Facts in, List<Action> actions) {
+        if (in.workerJob()
+                && !in.phase().worker().isFinished()
+                && !(in.workerSuspended() && Integer.valueOf(0).equals(in.workerParallelism()))) {
+            actions.add(new PatchWorker(0, in.workerSuspended() ? null : Boolean.TRUE));
+        }
+    }
+
     /** A helper Job's result is still awaited from the cache ({@link Facts#resultAwaitedUntil}). */
     private static boolean resultAwaited(Facts in) {
         return in.resultAwaitedUntil() != null && in.now().isBefore(in.resultAwaitedUntil());
@@ -441,8 +464,9 @@ public final class JobDecider {
         return recorded == JobPhase.Planning || recorded == JobPhase.Running || recorded == JobPhase.Suspended;
     }
 
-    private static Decision fail(List<Action> before, JobReason reason, String message) {
+    private static Decision fail(Facts in, List<Action> before, JobReason reason, String message) {
         List<Action> actions = new ArrayList<>(before);
+        stopWorkers(in, actions);
         actions.add(new Fail(reason, message));
         return new Decision(JobPhase.Failed, reason, actions, null);
     }

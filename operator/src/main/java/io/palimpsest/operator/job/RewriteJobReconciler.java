@@ -35,6 +35,7 @@ import io.palimpsest.operator.job.observe.CommittedFailedShards;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.FinishedUpstreams;
 import io.palimpsest.operator.job.observe.Observation;
+import io.palimpsest.operator.job.observe.OutputWriters;
 import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
 import io.palimpsest.operator.job.observe.SharedOutput;
@@ -69,6 +70,7 @@ import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -346,7 +348,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+        Duration requeue = decision.requeueAfter();
+        if (decision.phase().isTerminal() && seen.stillWriting() != null) {
+            // the pods' ends are events of the job, but a refusal above ended it before its worker Job was stopped
+            requeue = JobDecider.WORKERS_STOPPING_RECHECK;
+        }
+        return requeue == null ? control : control.rescheduleAfter(requeue);
     }
 
     /**
@@ -366,6 +373,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             NotStarting notStarting,
             String recipeHash,
             List<String> notApplied,
+            String stillWriting,
             JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
@@ -625,6 +633,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         .orElse(notCreated.summary()),
                 recipeHash,
                 notApplied,
+                // pods of the job's label, owned or not: one of a worker Job deleted under the job still writes
+                OutputWriters.of(seen.jobs(), context.getSecondaryResources(Pod.class))
+                        .orElse(null),
                 facts);
     }
 
@@ -723,7 +734,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 decision.state(),
                 message,
                 seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED,
-                seen.notStarting()));
+                seen.notStarting(),
+                decision.phase().isTerminal() ? seen.stillWriting() : null));
         var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
             next.getConditions().add(previewed);

@@ -228,6 +228,28 @@ final class JobControllerMoves {
         terminatedPod(job(workerJob), shard, 0, false, 143, "Error", "terminated", true);
     }
 
+    /** The kubelet's report of a running pod that has ended with {@code exitCode} (143: stopped by SIGTERM). */
+    void terminate(Pod running, int exitCode) {
+        retryOnConflict(() -> client.pods()
+                .inNamespace(namespace)
+                .withName(running.getMetadata().getName())
+                .editStatus(p -> {
+                    p.getStatus().setPhase(exitCode == 0 ? "Succeeded" : "Failed");
+                    p.getStatus()
+                            .setContainerStatuses(List.of(new ContainerStatusBuilder()
+                                    .withName(RewriteJobNames.CONTAINER)
+                                    .withNewState()
+                                    .withNewTerminated()
+                                    .withExitCode(exitCode)
+                                    .withReason("Error")
+                                    .withFinishedAt(Instant.now().toString())
+                                    .endTerminated()
+                                    .endState()
+                                    .build()));
+                    return p;
+                }));
+    }
+
     /** Sets what the Job controller reports for the worker Job. */
     void workerStatus(String workerJob, String completed, String failed, int active) {
         editJobStatus(workerJob, j -> {

@@ -191,10 +191,19 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
-        // once started, a rule that holds from the start broken (modelRef changed): the job fails; put right, it goes
-        // on
-        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | InvalidSpec         |                                           | -",
+        // once started, a rule that holds from the start broken (modelRef changed): the job fails and its workers
+        // stop (suspended at 0: a worker left running could commit into the output the next job plans in); put right,
+        // it goes on
+        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | InvalidSpec         | PatchWorker(0,true)                       | -",
+        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Failed    | InvalidSpec         | PatchWorker(0,true)                       | -",
+        "Failed    | InvalidSpec        | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | PT30S",
         "Failed    | InvalidSpec        | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | PT30S",
+        // an end decided while the worker Job runs stops it too (a Job the Job controller ended stops its pods itself);
+        // a finished job whose worker Job still ran (ended before workers were stopped) stops it at its next look
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmTooLarge     | Failed    | ResolvedJobTooLarge | PatchWorker(0,true) Fail(ResolvedJobTooLarge) | -",
+        "Failed    | RejectedByApiServer | true | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | RejectedByApiServer | PatchWorker(0,true)                       | -",
+        "Failed    | RejectedByApiServer | true | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt0             | Failed    | RejectedByApiServer | PatchWorker(0,true)                       | -",
         // a started job whose spec breaks the admission policy: nothing is made from it, the rest goes on
         "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | InvalidSpec         |                                           | -",
         "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | InvalidSpec         | Replan                                    | -",

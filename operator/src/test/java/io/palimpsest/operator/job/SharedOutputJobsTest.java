@@ -1,10 +1,13 @@
 package io.palimpsest.operator.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -12,6 +15,8 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Instant;
@@ -35,7 +40,8 @@ class SharedOutputJobsTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        ValidatingApiServer.installForCustomResources(server, List.of());
+        // as a cluster whose CRD predates the modelRef transition rule: the operator refuses that edit itself
+        ValidatingApiServer.installForCustomResources(server, List.of("modelRef is immutable once set"));
         cluster = new FreshReconciles(client, clock);
         cluster.install("m");
         moves = new JobControllerMoves(client, NS);
@@ -139,6 +145,114 @@ class SharedOutputJobsTest {
         client.resources(RewriteJob.class).inNamespace(NS).withName("so-e").delete();
         cluster.reconcile("so-f");
         assertEquals(JobPhase.Planning, cluster.status("so-f").getPhase());
+    }
+
+    /**
+     * A job that fails while its workers run (its modelRef edited, which the operator refuses once started) stops
+     * its worker Job, and holds its output until no worker pod of it runs: a worker stopped after its shard's last
+     * document still commits the shard, which would land in the next job's plan.
+     */
+    @Test
+    void aJobFailedWhileItsWorkersRunHoldsTheOutputUntilTheyHaveStopped() {
+        cluster.model("m2");
+        client.resource(job("so-l", "s3://corpus/failing")).create();
+        cluster.reconcile("so-l");
+        moves.plannerSucceeds("so-l-plan", 2);
+        cluster.reconcile("so-l");
+        cluster.reconcile("so-l");
+        assertEquals(JobPhase.Running, cluster.status("so-l").getPhase());
+        Pod worker = moves.runningPod("so-l-work", 0, 0);
+        moves.workerStatus("so-l-work", "", "", 1);
+        client.resource(job("so-m", "s3://corpus/failing")).create();
+        cluster.reconcile("so-m");
+        assertEquals(JobPhase.Pending, cluster.status("so-m").getPhase());
+
+        cluster.edit("so-l", spec -> spec.getModelRef().setName("m2"));
+        cluster.reconcile("so-l");
+        RewriteJobStatus failed = cluster.status("so-l");
+        assertEquals(JobPhase.Failed, failed.getPhase());
+        assertEquals(
+                "InvalidSpec",
+                ConditionAggregator.find(failed.getConditions(), Conditions.FAILED)
+                        .getReason());
+        Job stopped = moves.job("so-l-work");
+        assertEquals(Boolean.TRUE, stopped.getSpec().getSuspend(), "no worker of a job that has ended runs");
+        assertEquals(0, stopped.getSpec().getParallelism());
+        var reconciling = ConditionAggregator.find(failed.getConditions(), Conditions.RECONCILING);
+        assertEquals("True", reconciling.getStatus());
+        assertEquals("WorkersStopping", reconciling.getReason());
+
+        cluster.reconcile("so-l"); // the worker Job seen suspended: its pod still runs
+        cluster.reconcile("so-m");
+        RewriteJobStatus waiting = cluster.status("so-m");
+        assertEquals(JobPhase.Pending, waiting.getPhase(), "a worker of the failed job may still commit there");
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("OutputInUse", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith(
+                                "spec.output.uri s3://corpus/failing is the output of RewriteJob test/so-l (Failed),"
+                                        + " whose workers are still stopping"),
+                ready.getMessage());
+        assertNull(moves.job("so-m-plan"));
+
+        // The Job controller deletes the suspended Job's pod; once it is gone, the output is free.
+        client.resource(worker).delete();
+        moves.workerStatus("so-l-work", "", "", 0);
+        cluster.reconcile("so-l");
+        assertEquals(
+                "False",
+                ConditionAggregator.find(cluster.status("so-l").getConditions(), Conditions.RECONCILING)
+                        .getStatus());
+        cluster.reconcile("so-m");
+        assertEquals(JobPhase.Planning, cluster.status("so-m").getPhase());
+        assertNotNull(moves.job("so-m-plan"));
+    }
+
+    /**
+     * A worker Job the Job controller failed (a worker's refusal the same for every shard, FailJob) ends the job at
+     * once, while the controller still stops its other pods: the output stays the job's until they have terminated.
+     */
+    @Test
+    void aJobWhoseWorkerJobFailedHoldsTheOutputWhileItsPodsTerminate() {
+        client.resource(job("so-n", "s3://corpus/refused")).create();
+        cluster.reconcile("so-n");
+        moves.plannerSucceeds("so-n-plan", 2);
+        cluster.reconcile("so-n");
+        cluster.reconcile("so-n");
+        client.resource(job("so-o", "s3://corpus/refused")).create();
+        cluster.reconcile("so-o");
+        assertEquals(JobPhase.Pending, cluster.status("so-o").getPhase());
+
+        Pod terminating = moves.runningPod("so-n-work", 1, 0);
+        moves.shardFails("so-n-work", 0, 0, ExitCodes.MODEL_CONFIG, ShardSummary.Outcome.modelConfig, "model_config");
+        moves.finish("so-n-work", "FailureTarget", "PodFailurePolicy");
+        cluster.reconcile("so-n");
+        RewriteJobStatus failed = cluster.status("so-n");
+        assertEquals(JobPhase.Failed, failed.getPhase());
+        assertEquals(
+                "WorkersStopping",
+                ConditionAggregator.find(failed.getConditions(), Conditions.RECONCILING)
+                        .getReason());
+        assertTrue(
+                ConditionAggregator.find(failed.getConditions(), Conditions.RECONCILING)
+                        .getMessage()
+                        .contains("1 pod still runs"),
+                failed.getConditions().toString());
+        assertNotEquals(
+                Boolean.TRUE,
+                moves.job("so-n-work").getSpec().getSuspend(),
+                "the Job controller stops a failed Job's pods itself");
+        cluster.reconcile("so-o");
+        assertEquals(JobPhase.Pending, cluster.status("so-o").getPhase());
+        assertTrue(ConditionAggregator.find(cluster.status("so-o").getConditions(), Conditions.READY)
+                .getMessage()
+                .contains("(Failed), whose workers are still stopping"));
+
+        moves.terminate(terminating, 143);
+        cluster.reconcile("so-n");
+        cluster.reconcile("so-o");
+        assertEquals(JobPhase.Planning, cluster.status("so-o").getPhase());
     }
 
     private static RewriteJob job(String name, String output) {

@@ -167,7 +167,7 @@ class RecordedStatusesTest {
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
         // A spec edit the running workers cannot take (their Job's pod template): the SpecApplied condition names it.
-        RewriteJobStatus notApplied = jobStatus(JobPhase.Running, JobReason.Running, null, 1000, 0, false, null);
+        RewriteJobStatus notApplied = jobStatus(JobPhase.Running, JobReason.Running, null, 1000, 0, false, null, null);
         notApplied
                 .getConditions()
                 .add(SpecApplied.condition(
@@ -237,6 +237,18 @@ class RecordedStatusesTest {
                         0,
                         0,
                         false));
+        // ended while a worker ran: the output stays the job's until its workers have stopped (OutputWriters)
+        RewriteJobStatus stopping = jobStatus(
+                JobPhase.Failed,
+                JobReason.InvalidSpec,
+                "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on"
+                        + " RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)",
+                40,
+                0,
+                false,
+                null,
+                "1 pod still runs");
+        out.put("Failed/InvalidSpec, workers stopping", JSON.valueToTree(stopping));
         out.put(
                 "Failed/PlanningFailed",
                 job(
@@ -345,7 +357,7 @@ class RecordedStatusesTest {
             long failed,
             boolean tallyFailed,
             StuckPods.Summary notStarting) {
-        return JSON.valueToTree(jobStatus(phase, reason, message, shards, failed, tallyFailed, notStarting));
+        return JSON.valueToTree(jobStatus(phase, reason, message, shards, failed, tallyFailed, notStarting, null));
     }
 
     private static RewriteJobStatus jobStatus(
@@ -355,7 +367,8 @@ class RecordedStatusesTest {
             long shards,
             long failed,
             boolean tallyFailed,
-            StuckPods.Summary notStarting) {
+            StuckPods.Summary notStarting,
+            String stillWriting) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
@@ -379,7 +392,8 @@ class RecordedStatusesTest {
                 new Decision(phase, reason),
                 message,
                 tallyFailed,
-                notStarting));
+                notStarting,
+                stillWriting));
         return status;
     }
 

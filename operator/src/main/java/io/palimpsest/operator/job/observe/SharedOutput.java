@@ -23,6 +23,15 @@ import java.util.Set;
  * before it (creation time, then namespace and name: one order, so two jobs never wait for each
  * other). A job that has started is never held: its workers may be mid-shard.
  *
+ * <p>A job that has ended (Succeeded, Failed) holds the output until nothing of it can write there any more: its
+ * Reconciling condition says {@code WorkersStopping} while a worker pod of it has not terminated or its worker Job is
+ * not stopped ({@link OutputWriters}). A job that failed while its workers ran (its spec edited past a rule, a model
+ * that refused it, a Job the Job controller failed) would otherwise give the output to the next job while a worker of
+ * it could still commit a shard there, into the next job's plan. So does a job deleted in the foreground (Argo CD's
+ * prune, {@code kubectl delete --cascade=foreground}): it stays, marked, until the garbage collector has deleted its
+ * Jobs and their pods, which block its deletion, and a worker stopped by that deletion may still commit its shard. A
+ * job deleted in the background is gone at once, while its pods still stop: it holds nothing.
+ *
  * <p>An output inside another's ({@code s3://b/out/sub/} in {@code s3://b/out/}) is held the same
  * way, either way round: its shards and its own {@code _palimpsest/} would sit among the other
  * job's files, so a reader of the outer output (a training loader, a job reading it as input) would
@@ -114,13 +123,14 @@ public final class SharedOutput {
         List<RewriteJob> others = sameOutput.stream()
                 .filter(o -> !Objects.equals(
                         o.getMetadata().getUid(), job.getMetadata().getUid()))
-                .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
+                .filter(o -> o.getMetadata().getDeletionTimestamp() == null || deletedInTheForeground(o))
                 .filter(o -> relation(key, key(o)) != null)
-                .filter(o -> !finished(o))
+                .filter(o -> !finished(o) || stopping(o) || deletedInTheForeground(o))
                 .sorted(FIRST)
                 .toList();
-        Optional<RewriteJob> holder =
-                others.stream().filter(SharedOutput::started).findFirst();
+        Optional<RewriteJob> holder = others.stream()
+                .filter(o -> started(o) || stopping(o) || deletedInTheForeground(o))
+                .findFirst();
         if (holder.isEmpty()) {
             holder = others.stream()
                     .filter(o -> FIRST.compare(o, job) < 0)
@@ -130,6 +140,25 @@ public final class SharedOutput {
         return holder.map(h -> {
             String relation = relation(key, key(h));
             boolean same = relation.equals("is the output");
+            if (deletedInTheForeground(h)) {
+                return "spec.output.uri " + job.getSpec().getOutput().getUri() + " " + relation + " of RewriteJob "
+                        + h.getMetadata().getNamespace() + "/" + h.getMetadata().getName()
+                        + " (being deleted in the foreground): the garbage collector is still deleting its Jobs and"
+                        + " their pods, one of which may still commit a shard there, so this job waits until that job"
+                        + " is gone";
+            }
+            if (stopping(h)) {
+                return "spec.output.uri " + job.getSpec().getOutput().getUri() + " " + relation + " of RewriteJob "
+                        + h.getMetadata().getNamespace() + "/" + h.getMetadata().getName() + " (" + phase(h).name()
+                        + "), whose workers are still stopping: one of them may still commit a shard there, so this"
+                        + " job waits for them to stop (the other job's Reconciling condition, WorkersStopping, says"
+                        + " what still runs) and then "
+                        + (same
+                                ? "starts (a job into an output skips the shards already committed there)"
+                                : "starts, and its planner refuses the output while the other's plan is there: write"
+                                        + " to an output apart from "
+                                        + h.getSpec().getOutput().getUri());
+            }
             return "spec.output.uri " + job.getSpec().getOutput().getUri() + " " + relation + " of RewriteJob "
                     + h.getMetadata().getNamespace() + "/" + h.getMetadata().getName() + " ("
                     + (phase(h) == null ? "not started" : phase(h).name()) + "), which came first: "
@@ -158,6 +187,32 @@ public final class SharedOutput {
     private static boolean finished(RewriteJob job) {
         JobPhase phase = phase(job);
         return phase != null && phase.isTerminal();
+    }
+
+    /**
+     * Marked deleted with the foreground finalizer: the garbage collector removes it only once its Jobs and their pods
+     * (owned with {@code blockOwnerDeletion}) are gone.
+     */
+    private static boolean deletedInTheForeground(RewriteJob job) {
+        return job.getMetadata().getDeletionTimestamp() != null
+                && job.getMetadata().getFinalizers() != null
+                && job.getMetadata().getFinalizers().contains(FOREGROUND_DELETION);
+    }
+
+    private static final String FOREGROUND_DELETION = "foregroundDeletion";
+
+    /**
+     * Ended, but something of it may still write to its output: its Reconciling condition is True with
+     * {@code WorkersStopping} ({@link OutputWriters}).
+     */
+    private static boolean stopping(RewriteJob job) {
+        if (!finished(job)) {
+            return false;
+        }
+        var reconciling = ConditionAggregator.find(job.getStatus().getConditions(), Conditions.RECONCILING);
+        return reconciling != null
+                && Conditions.TRUE.equals(reconciling.getStatus())
+                && JobReason.WorkersStopping.name().equals(reconciling.getReason());
     }
 
     /**

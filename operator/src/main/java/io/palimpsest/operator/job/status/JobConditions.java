@@ -46,6 +46,23 @@ public final class JobConditions {
             String message,
             boolean tallyFailed,
             NotStarting notStarting) {
+        return build(aggregator, status, generation, decision, message, tallyFailed, notStarting, null);
+    }
+
+    /**
+     * @param stillWriting what of a job that has ended may still write to its output ({@code OutputWriters}), or
+     *                     null: while there is, Reconciling is True with {@link JobReason#WorkersStopping}, and the
+     *                     output stays the job's ({@code SharedOutput})
+     */
+    public static List<Condition> build(
+            ConditionAggregator aggregator,
+            RewriteJobStatus status,
+            Long generation,
+            Decision decision,
+            String message,
+            boolean tallyFailed,
+            NotStarting notStarting,
+            String stillWriting) {
         JobPhase phase = decision.phase();
         String reason = decision.reason() == null ? null : decision.reason().name();
         NotStarting stuck = phase.isTerminal() ? null : notStarting;
@@ -92,7 +109,17 @@ public final class JobConditions {
                 phase == JobPhase.Failed,
                 phase == JobPhase.Failed ? reason : JobReason.NotFailed.name(),
                 phase == JobPhase.Failed ? text : "");
-        pass.set(Conditions.RECONCILING, working || waiting, reason, working || waiting ? text : "");
+        if (phase.isTerminal() && stillWriting != null) {
+            pass.set(
+                    Conditions.RECONCILING,
+                    true,
+                    JobReason.WorkersStopping.name(),
+                    "the job has " + phase.name() + "; its workers are stopping (" + stillWriting
+                            + "): nothing new starts, and the output stays this job's until none of them can write"
+                            + " there");
+        } else {
+            pass.set(Conditions.RECONCILING, working || waiting, reason, working || waiting ? text : "");
+        }
         pass.set(Conditions.STALLED, phase == JobPhase.Failed, reason, phase == JobPhase.Failed ? text : "");
         if (stuck != null) {
             pass.set(Conditions.PODS_NOT_STARTING, true, stuck.cause(), stuck.text());

@@ -78,6 +78,48 @@ class SharedOutputTest {
         assertEquals(Optional.empty(), SharedOutput.heldBy(next, List.of(done, failed, deleting, next)));
     }
 
+    /** Ended while a worker of it may still commit (Reconciling WorkersStopping): it holds the output, whatever came first. */
+    @Test
+    void aJobThatEndedWhileItsWorkersStopHoldsTheOutputUntilTheyHave() {
+        RewriteJob next = job("a", "ns", "s3://o/x", "2026-12-06T09:00:00Z", null);
+        RewriteJob failed = job("b", "ns", "s3://o/x/", "2026-12-06T09:05:00Z", JobPhase.Failed);
+        failed.getStatus()
+                .setConditions(List.of(new ConditionBuilder()
+                        .withType(Conditions.RECONCILING)
+                        .withStatus("True")
+                        .withReason(JobReason.WorkersStopping.name())
+                        .build()));
+        assertTrue(SharedOutput.heldBy(next, List.of(failed, next))
+                .orElseThrow()
+                .startsWith("spec.output.uri s3://o/x is the output of RewriteJob ns/b (Failed), whose workers are"
+                        + " still stopping"));
+        RewriteJob inner = job("c", "ns", "s3://o/x/sub", "2026-12-06T09:00:00Z", null);
+        assertTrue(SharedOutput.heldBy(inner, List.of(failed, inner))
+                .orElseThrow()
+                .endsWith("write to an output apart from s3://o/x/"));
+
+        failed.getStatus().getConditions().get(0).setStatus("False");
+        assertEquals(Optional.empty(), SharedOutput.heldBy(next, List.of(failed, next)));
+    }
+
+    /**
+     * Deleted in the foreground (Argo CD's prune), a job stays until its Jobs and their pods are gone: it holds the
+     * output meanwhile; deleted in the background it is gone at once and holds nothing.
+     */
+    @Test
+    void aJobDeletedInTheForegroundHoldsTheOutputUntilItIsGone() {
+        RewriteJob next = job("a", "ns", "s3://o/x", "2026-12-06T09:00:00Z", null);
+        RewriteJob pruned = job("b", "ns", "s3://o/x", "2026-12-06T09:05:00Z", JobPhase.Running);
+        pruned.getMetadata().setDeletionTimestamp("2026-12-06T09:10:00Z");
+        pruned.getMetadata().setFinalizers(new ArrayList<>(List.of("foregroundDeletion")));
+        assertTrue(SharedOutput.heldBy(next, List.of(pruned, next))
+                .orElseThrow()
+                .contains("RewriteJob ns/b (being deleted in the foreground)"));
+
+        pruned.getMetadata().setFinalizers(new ArrayList<>());
+        assertEquals(Optional.empty(), SharedOutput.heldBy(next, List.of(pruned, next)));
+    }
+
     @Test
     void anOutputInsideAnotherOrAroundItIsHeldNamingBoth() {
         RewriteJob outer = job("outer", "team-a", "s3://b/out", "2026-12-06T09:00:00Z", JobPhase.Running);
