@@ -92,6 +92,26 @@ class PromptRendererTest {
                 renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
     }
 
+    /**
+     * A field the document lacks read as a filter's argument, as a cloze template's
+     * {@code replace(meta.wrod, "____")}: Jinjava passes the argument on as nothing, and
+     * {@code replace} then replaced nothing, so the answer stood in the question of every record.
+     */
+    @Test
+    void aFieldTheDocumentLacksAsAFiltersArgumentIsAnErrorNamingIt() {
+        Map<String, Object> meta = Map.of("word", "harbour", "example", "The boats stayed in the harbour.");
+        TemplateException e = failure("{{ meta.example | replace(meta.wrod, '____') }} {{ text }}", vars(meta));
+        assertEquals("meta.wrod", e.undefined().orElseThrow(), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean \"word\""), e.getMessage());
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(
+                "{{ meta.example | replace(meta.word, '____') }} {{ meta.example | replace(meta.wrod | default('x'), 'y') }}"
+                        + " {{ meta.pos or 'noun' }}");
+        assertEquals(
+                "The boats stayed in the ____. The boats stayed in the harbour. noun",
+                renderer.request("v", t, vars(meta), "p").messages().get(0).content());
+    }
+
     @Test
     void anUnknownFilterIsNamedAsAFilter() {
         TemplateException e = failure("{{ text | upperr }}", vars(Map.of()));
