@@ -197,6 +197,21 @@ public final class PromptRenderer {
                     TemplateDiagnosis.explain(fatal.get(), template, vars, scope, filters, tests);
             throw new TemplateException(owner, field, problem.line(), problem.message(), problem.undefined());
         }
+        // a name nothing binds, given to a filter or tested ({% if lnag == 'en' %}), is the same for every
+        // document: the compile check and the probe refuse it as they refuse {{ txt }}
+        if (placeholders) {
+            for (String name : result.unbound()) {
+                if (!ReplyReads.guardedName(template, name)) {
+                    throw new TemplateException(
+                            owner,
+                            field,
+                            lineOfName(template, name),
+                            "unknown variable '" + name + "'" + CrdSchema.suggestion(name, vars.keySet())
+                                    + "; templates can use " + TemplateVariables.NAMES,
+                            name);
+                }
+            }
+        }
         // Jinjava's strict rendering fails an expression only when its whole value is nothing: a field
         // the record lacks given to a filter (replace(meta.wrod, "____")) rendered the record wrong
         Optional<ReplyReads.Miss> absent =
@@ -219,6 +234,20 @@ public final class PromptRenderer {
                 + (has.isEmpty()
                         ? " (its record has no fields besides text and id)"
                         : " (it has: " + String.join(", ", miss.present()) + ")");
+    }
+
+    /** The line of the template's first use of the bare name {@code name}, or 0 when it cannot be told. */
+    private static int lineOfName(String template, String name) {
+        Matcher use =
+                Pattern.compile("(?<![\\w.'\"])" + Pattern.quote(name) + "\\b").matcher(template);
+        if (!use.find()) {
+            return 0;
+        }
+        return (int) template.substring(0, use.start())
+                        .chars()
+                        .filter(c -> c == '\n')
+                        .count()
+                + 1;
     }
 
     /** The line of the template's first read of {@code meta.<name>}, or 0 when it cannot be told. */

@@ -49,6 +49,7 @@ final class ReplyReads {
     private static final Pattern GUARD_AFTER = Pattern.compile(
             "\\s*(?:\\|\\s*default\\b|\\|\\s*d\\b|is\\s+(?:not\\s+)?(?:defined|undefined|none)\\b|or\\b)");
     private static final Pattern GUARD_BEFORE = Pattern.compile("\\b(?:if|elif|and|or|not)\\s+$");
+    private static final Pattern TEST_ENDS = Pattern.compile("\\s*(?:-?%}|and\\b|or\\b|else\\b|\\))");
 
     /** The keys every read of which handles absence, as "stages.review.improved_code". */
     private final Set<String> optional;
@@ -98,6 +99,31 @@ final class ReplyReads {
             }
         }
         return Set.copyOf(out);
+    }
+
+    /**
+     * Whether some read of the bare name {@code name} in {@code template} handles its absence
+     * ({@code name is defined}, {@code name | default(...)}, {@code if name}), as {@link #guarded} reads paths.
+     */
+    static boolean guardedName(String template, String name) {
+        Matcher m = Pattern.compile("(?<![\\w.])" + Pattern.quote(name) + "\\b").matcher(template);
+        while (m.find()) {
+            String before = template.substring(Math.max(0, m.start() - 12), m.start());
+            // "if name" tests the name itself only when nothing compares or filters it after ("if lnag == 'en'")
+            boolean tested = GUARD_BEFORE.matcher(before).find()
+                    && TEST_ENDS
+                            .matcher(template)
+                            .region(m.end(), template.length())
+                            .lookingAt();
+            if (tested
+                    || GUARD_AFTER
+                            .matcher(template)
+                            .region(m.end(), template.length())
+                            .lookingAt()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String normalized(String path) {

@@ -112,6 +112,27 @@ class PromptRendererTest {
                 renderer.request("v", t, vars(meta), "p").messages().get(0).content());
     }
 
+    /**
+     * A misspelt variable given to a filter or tested in a tag: Jinjava gives it no value and goes on, so the
+     * compile check let {@code replace(idd, '')} and {@code {% if lnag == 'en' %}} through, and every document's
+     * prompt was sent without what the template meant.
+     */
+    @Test
+    void anUnknownVariableGivenToAFilterOrTestedInATagIsRefusedByTheCheck() {
+        assertEquals(
+                "variant v: template user, line 2: unknown variable 'idd' (did you mean \"id\"?); templates can use "
+                        + TemplateVariables.NAMES,
+                refusal("Rewrite:\n{{ text | replace(idd, '') }}"));
+        assertTrue(
+                refusal("{% if lnag == 'en' %}English. {% endif %}{{ text }}").contains("unknown variable 'lnag'"),
+                refusal("{% if lnag == 'en' %}English. {% endif %}{{ text }}"));
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{% set n = 2 %}{% for line in previous %}{{ loop.index }}{{ line }}{% endfor %}"
+                + "{% if extra is defined %}{{ extra }}{% endif %}{{ text | replace('a', 'b') }} {{ n }}"
+                + "{% if none is none and true and not false %}.{% endif %}{{ tag | default('') }}");
+        new PromptRenderer().check("variant v", t);
+    }
+
     @Test
     void anUnknownFilterIsNamedAsAFilter() {
         TemplateException e = failure("{{ text | upperr }}", vars(Map.of()));
