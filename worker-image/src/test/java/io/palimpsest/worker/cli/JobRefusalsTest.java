@@ -1253,6 +1253,50 @@ class JobRefusalsTest {
     }
 
     /**
+     * A misspelt variable tested in a tag: Jinjava gives it no value, the test is false for every document, and
+     * lint and local let the job run without the sentence the template meant to add.
+     */
+    @Test
+    void aMisspeltVariableTestedInATagIsRefusedByLintAndLocalAtItsLine() throws IOException {
+        edit(
+                "<document>{{ text }}</document>\n        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}",
+                "<document>{% if idd != 'x' %}{{ id }}: {% endif %}{{ text }}</document>\n"
+                        + "        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}");
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        String expected = manifests.resolve("job.yaml") + ":" + lineOf("{% if idd")
+                + ": spec.recipe.prompts[1].user: variant qa, line 3: unknown variable 'idd' (did you mean \"id\"?)";
+        assertTrue(lint.out().contains(expected) || lint.err().contains(expected), lint.out() + lint.err());
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains(expected), run.err());
+        assertNothingWritten();
+    }
+
+    /**
+     * A misspelt field given to a filter as its argument: the expression still has a value (the text, nothing
+     * replaced), so Jinjava's strict rendering let it through and every record was committed as rendered without it.
+     */
+    @Test
+    void aTemplateFieldNoDocumentHasReadAsAFiltersArgumentIsRefusedAtItsLine() throws IOException {
+        edit(
+                "<document>{{ text }}</document>\n        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}",
+                "<document>{{ text | replace(meta.sourc, '') }}</document>\n"
+                        + "        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}");
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest local: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("replace(meta.sourc") + ": spec.recipe.prompts[1].user: variant qa, line 3:"
+                                + " meta.sourc is in none of the first "),
+                run.err());
+        assertTrue(run.err().contains("did you mean meta.source?"), run.err());
+        assertNoJavaNames(run.err());
+        assertNothingWritten();
+    }
+
+    /**
      * The first file's first 1,500 lines are no document: the planner finds its documents further on and renders the
      * template on them all the same, so the misspelt field is named, not left to reject every document.
      */

@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe.template;
 
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.TemplateError;
+import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.api.recipe.Turn;
 import io.palimpsest.worker.recipe.ChatMessage;
@@ -14,8 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Renders a recipe's Jinja templates into model requests. A name without a value is an error, never
@@ -118,18 +122,23 @@ public final class PromptRenderer {
 
     /**
      * {@code vars} with the stage results and the parameters behind views that note each read a reply
-     * cannot answer. Fixed parameters are the recipe's own, so an empty one is meant.
+     * cannot answer, and the document's metadata behind one that notes each field read the record
+     * lacks. Fixed parameters are the recipe's own, so an empty one is meant.
      */
     @SuppressWarnings("unchecked")
     private Reading reading(PromptTemplate t, Map<String, Object> vars) {
         boolean stages = vars.get("stages") instanceof Map<?, ?> && !(vars.get("stages") instanceof Placeholder);
         boolean params = vars.get("params") instanceof Map<?, ?> && !(vars.get("params") instanceof Placeholder);
-        if (!stages && !params) {
+        boolean meta = vars.get("meta") instanceof Map<?, ?> && !(vars.get("meta") instanceof Placeholder);
+        if (!stages && !params && !meta) {
             return new Reading(vars, null);
         }
         ReplyReads.Reads reads = ReplyReads.of(t, text -> guards.computeIfAbsent(text, ReplyReads::guarded))
                 .start();
         Map<String, Object> seen = new HashMap<>(vars);
+        if (meta) {
+            seen.put("meta", reads.meta((Map<String, Object>) vars.get("meta")));
+        }
         if (stages) {
             seen.put("stages", reads.stages((Map<String, Object>) vars.get("stages")));
         }
@@ -188,7 +197,72 @@ public final class PromptRenderer {
                     TemplateDiagnosis.explain(fatal.get(), template, vars, scope, filters, tests);
             throw new TemplateException(owner, field, problem.line(), problem.message(), problem.undefined());
         }
+        // a name nothing binds, given to a filter or tested ({% if lnag == 'en' %}), is the same for every
+        // document: the compile check and the probe refuse it as they refuse {{ txt }}
+        if (placeholders) {
+            for (String name : result.unbound()) {
+                if (!ReplyReads.guardedName(template, name)) {
+                    throw new TemplateException(
+                            owner,
+                            field,
+                            lineOfName(template, name),
+                            "unknown variable '" + name + "'" + CrdSchema.suggestion(name, vars.keySet())
+                                    + "; templates can use " + TemplateVariables.NAMES,
+                            name);
+                }
+            }
+        }
+        // Jinjava's strict rendering fails an expression only when its whole value is nothing: a field
+        // the record lacks given to a filter (replace(meta.wrod, "____")) rendered the record wrong
+        Optional<ReplyReads.Miss> absent =
+                reading.reads() == null ? Optional.empty() : reading.reads().absentField();
+        if (absent.isPresent()) {
+            ReplyReads.Miss miss = absent.get();
+            throw new TemplateException(owner, field, lineOf(template, miss.name()), absentField(miss), miss.path());
+        }
         return result.output() == null ? "" : result.output();
+    }
+
+    /** In {@link TemplateDiagnosis}'s words for a field read outright: the field, and those the record has. */
+    private static String absentField(ReplyReads.Miss miss) {
+        if (miss.empty()) {
+            return miss.path() + " is null";
+        }
+        Set<String> has = new TreeSet<>(miss.present());
+        return miss.path() + ": the document has no field '" + miss.name() + "'"
+                + CrdSchema.suggestion(miss.name(), has)
+                + (has.isEmpty()
+                        ? " (its record has no fields besides text and id)"
+                        : " (it has: " + String.join(", ", miss.present()) + ")");
+    }
+
+    /** The line of the template's first use of the bare name {@code name}, or 0 when it cannot be told. */
+    private static int lineOfName(String template, String name) {
+        Matcher use =
+                Pattern.compile("(?<![\\w.'\"])" + Pattern.quote(name) + "\\b").matcher(template);
+        if (!use.find()) {
+            return 0;
+        }
+        return (int) template.substring(0, use.start())
+                        .chars()
+                        .filter(c -> c == '\n')
+                        .count()
+                + 1;
+    }
+
+    /** The line of the template's first read of {@code meta.<name>}, or 0 when it cannot be told. */
+    private static int lineOf(String template, String name) {
+        Matcher read = Pattern.compile("\\bmeta\\s*(?:\\.\\s*" + Pattern.quote(name) + "\\b|\\[\\s*['\"]"
+                        + Pattern.quote(name) + "['\"])")
+                .matcher(template);
+        if (!read.find()) {
+            return 0;
+        }
+        return (int) template.substring(0, read.start())
+                        .chars()
+                        .filter(c -> c == '\n')
+                        .count()
+                + 1;
     }
 
     /**
@@ -211,7 +285,12 @@ public final class PromptRenderer {
      * @throws TemplateException what the document's request would be rejected for
      */
     public void probe(String owner, PromptTemplate t, SourceDocument doc) {
-        renderAll(owner, t, new Reading(TemplateVariables.probe(doc, scope), null), true);
+        // the stage results and parameters are placeholders here: only the document's own fields are read for real
+        Map<String, Object> vars = new HashMap<>(TemplateVariables.probe(doc, scope));
+        ReplyReads.Reads reads = ReplyReads.of(t, text -> guards.computeIfAbsent(text, ReplyReads::guarded))
+                .start();
+        vars.put("meta", reads.meta(doc.meta()));
+        renderAll(owner, t, new Reading(vars, reads), true);
     }
 
     private void renderAll(String owner, PromptTemplate t, Reading vars, boolean placeholders) {

@@ -25,7 +25,14 @@ import java.util.regex.Pattern;
  *
  * <p>A read that handles absence is not counted: {@code | default(...)}, {@code is defined} /
  * {@code is undefined} / {@code is none}, an {@code {% if %}} (or {@code and}/{@code or}/{@code not})
- * test of the key, or {@code 'key' in stages.x}.
+ * test of the key, a fallback after it ({@code stages.x.title or 'untitled'}), or {@code 'key' in stages.x}.
+ *
+ * <p>The document's metadata ({@code meta.*}) is watched the same way, for what Jinjava's strict
+ * rendering does not see: it fails an expression whose value is nothing as a whole, so a field the
+ * record lacks read as a filter's or test's argument ({@code replace(meta.wrod, "____")}), in a
+ * concatenation or a comparison gave a value and rendered the record wrong without a word. Such a
+ * read is the template's fault ({@code template_error}), as {@code {{ meta.titel }}} is, and the
+ * same guards excuse it.
  *
  * <p>Stage and parameter names are the compile check's ({@link TemplateScope}): a template that
  * reads a stage no stage is, or a parameter fixed {@code matrix.parameters} do not give, never
@@ -36,12 +43,13 @@ final class ReplyReads {
     private static final Set<String> METHODS =
             Set.of("items", "keys", "values", "get", "size", "isEmpty", "containsKey", "entrySet", "keySet");
 
-    private static final Pattern PATH =
-            Pattern.compile("\\b(?:stages|params)(?:\\s*\\.\\s*[A-Za-z_]\\w*|\\s*\\[\\s*(['\"])[^'\"]*\\1\\s*\\])+");
+    private static final Pattern PATH = Pattern.compile(
+            "\\b(?:stages|params|meta)(?:\\s*\\.\\s*[A-Za-z_]\\w*|\\s*\\[\\s*(['\"])[^'\"]*\\1\\s*\\])+");
     private static final Pattern STEP = Pattern.compile("[A-Za-z_]\\w*|(['\"])([^'\"]*)\\1");
-    private static final Pattern GUARD_AFTER =
-            Pattern.compile("\\s*(?:\\|\\s*default\\b|\\|\\s*d\\b|is\\s+(?:not\\s+)?(?:defined|undefined|none)\\b)");
+    private static final Pattern GUARD_AFTER = Pattern.compile(
+            "\\s*(?:\\|\\s*default\\b|\\|\\s*d\\b|is\\s+(?:not\\s+)?(?:defined|undefined|none)\\b|or\\b)");
     private static final Pattern GUARD_BEFORE = Pattern.compile("\\b(?:if|elif|and|or|not)\\s+$");
+    private static final Pattern TEST_ENDS = Pattern.compile("\\s*(?:-?%}|and\\b|or\\b|else\\b|\\))");
 
     /** The keys every read of which handles absence, as "stages.review.improved_code". */
     private final Set<String> optional;
@@ -93,6 +101,31 @@ final class ReplyReads {
         return Set.copyOf(out);
     }
 
+    /**
+     * Whether some read of the bare name {@code name} in {@code template} handles its absence
+     * ({@code name is defined}, {@code name | default(...)}, {@code if name}), as {@link #guarded} reads paths.
+     */
+    static boolean guardedName(String template, String name) {
+        Matcher m = Pattern.compile("(?<![\\w.])" + Pattern.quote(name) + "\\b").matcher(template);
+        while (m.find()) {
+            String before = template.substring(Math.max(0, m.start() - 12), m.start());
+            // "if name" tests the name itself only when nothing compares or filters it after ("if lnag == 'en'")
+            boolean tested = GUARD_BEFORE.matcher(before).find()
+                    && TEST_ENDS
+                            .matcher(template)
+                            .region(m.end(), template.length())
+                            .lookingAt();
+            if (tested
+                    || GUARD_AFTER
+                            .matcher(template)
+                            .region(m.end(), template.length())
+                            .lookingAt()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String normalized(String path) {
         Matcher step = STEP.matcher(path);
         List<String> parts = new ArrayList<>();
@@ -117,6 +150,22 @@ final class ReplyReads {
 
     final class Reads {
         private final Set<Miss> missing = Collections.synchronizedSet(new LinkedHashSet<>());
+        private final Set<Miss> absentFields = Collections.synchronizedSet(new LinkedHashSet<>());
+
+        /**
+         * The document's metadata, noting each top-level field read that the record lacks or holds
+         * null; nested values are given as they are (Jinjava's strict rendering names those).
+         */
+        Map<String, Object> meta(Map<String, Object> meta) {
+            return new FieldView(meta);
+        }
+
+        /** The first metadata field read that the record lacks or holds null, if one was. */
+        Optional<Miss> absentField() {
+            synchronized (absentFields) {
+                return absentFields.stream().findFirst();
+            }
+        }
 
         Map<String, Object> stages(Map<String, Object> stages) {
             return new View(stages, "stages", "stages", true);
@@ -214,6 +263,37 @@ final class ReplyReads {
                     return value;
                 }
                 return wrap(value, path + "." + name, key + "." + name, emptyIsHole);
+            }
+
+            @Override
+            public boolean containsKey(Object name) {
+                return values.containsKey(name);
+            }
+
+            @Override
+            public Set<Entry<String, Object>> entrySet() {
+                return values.entrySet();
+            }
+        }
+
+        private final class FieldView extends AbstractMap<String, Object> {
+            private final Map<String, Object> values;
+
+            FieldView(Map<String, Object> values) {
+                this.values = values;
+            }
+
+            @Override
+            public Object get(Object name) {
+                Object value = values.get(name);
+                if (value == null && !METHODS.contains(String.valueOf(name)) && !optional.contains("meta." + name)) {
+                    absentFields.add(new Miss(
+                            "meta." + name,
+                            String.valueOf(name),
+                            values.containsKey(name),
+                            List.copyOf(values.keySet())));
+                }
+                return value;
             }
 
             @Override

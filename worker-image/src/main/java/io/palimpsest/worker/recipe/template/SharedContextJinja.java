@@ -43,7 +43,13 @@ public final class SharedContextJinja {
      * The output and every error of the render (one thrown by it last). The output is not to be used
      * when there is a {@link #fatal} error.
      */
-    public record Rendered(String output, List<TemplateError> errors) {
+    /**
+     * @param unbound the names the template looked up that nothing bound: not a variable given, nor one the
+     *                template set or loops over. Jinjava gives them no value and goes on, failing only an
+     *                expression whose whole value is nothing, so one given to a filter or tested in an
+     *                {@code if} passes unseen
+     */
+    public record Rendered(String output, List<TemplateError> errors, Set<String> unbound) {
         /**
          * The first error that makes the output wrong: a fatal one, or a syntax warning (an unclosed
          * <code>{{</code> or {@code {#}, an end tag without its start) after which Jinjava went on
@@ -73,30 +79,40 @@ public final class SharedContextJinja {
     public Rendered render(String template, Map<String, ?> variables) {
         @SuppressWarnings("unchecked")
         Map<String, Object> bindings = (Map<String, Object>) variables;
+        Set<String> unbound = new TreeSet<>();
         JinjavaInterpreter interpreter =
-                new JinjavaInterpreter(jinjava, new Context(shared, bindings, config.getDisabled()), config);
+                new JinjavaInterpreter(jinjava, new Context(shared, bindings, config.getDisabled()), config) {
+                    @Override
+                    public Object retraceVariable(String variable, int lineNumber, int startPosition) {
+                        Object value = super.retraceVariable(variable, lineNumber, startPosition);
+                        if (value == null && variable != null && !getContext().containsKey(variable)) {
+                            unbound.add(variable);
+                        }
+                        return value;
+                    }
+                };
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             String output = interpreter.render(template);
-            return new Rendered(output, List.copyOf(interpreter.getErrors()));
+            return new Rendered(output, List.copyOf(interpreter.getErrors()), Set.copyOf(unbound));
         } catch (TemplateSyntaxException e) {
-            return failed(interpreter, TemplateError.fromException(e));
+            return failed(interpreter, TemplateError.fromException(e), unbound);
         } catch (InterpretException e) {
-            return failed(interpreter, TemplateError.fromSyntaxError(e));
+            return failed(interpreter, TemplateError.fromSyntaxError(e), unbound);
         } catch (InvalidArgumentException e) {
-            return failed(interpreter, TemplateError.fromInvalidArgumentException(e));
+            return failed(interpreter, TemplateError.fromInvalidArgumentException(e), unbound);
         } catch (InvalidInputException e) {
-            return failed(interpreter, TemplateError.fromInvalidInputException(e));
+            return failed(interpreter, TemplateError.fromInvalidInputException(e), unbound);
         } catch (RuntimeException e) {
-            return failed(interpreter, TemplateError.fromException(e));
+            return failed(interpreter, TemplateError.fromException(e), unbound);
         } finally {
             JinjavaInterpreter.popCurrent();
         }
     }
 
-    private static Rendered failed(JinjavaInterpreter interpreter, TemplateError thrown) {
+    private static Rendered failed(JinjavaInterpreter interpreter, TemplateError thrown, Set<String> unbound) {
         List<TemplateError> errors = new ArrayList<>(interpreter.getErrors());
         errors.add(thrown);
-        return new Rendered(null, List.copyOf(errors));
+        return new Rendered(null, List.copyOf(errors), Set.copyOf(unbound));
     }
 }

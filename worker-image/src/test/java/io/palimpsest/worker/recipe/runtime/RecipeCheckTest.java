@@ -207,6 +207,42 @@ class RecipeCheckTest {
         assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
     }
 
+    /** Jinjava fails only an expression whose whole value is nothing; a field read as an argument is watched apart. */
+    @Test
+    void aMetadataFieldReadAsAnArgumentIsCheckedAsOneReadOutright() {
+        String m = refusal("prompts: [{name: wiki, user: \"{{ text | replace(meta.titel, '') }}\"}]\n", DOCS);
+        assertTrue(
+                m.startsWith("spec.recipe.prompts[0].user: variant wiki, line 1: meta.titel is in none of the first 2"),
+                m);
+        assertTrue(m.contains("did you mean meta.title?"), m);
+        String yaml = "prompts: [{name: wiki, user: \"{{ text | replace(meta.title, '') }} {{ 'x' ~ meta.year }}\"}]\n";
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, DOCS));
+        RecipeEngine engine = RecipeEngine.create(
+                RecipeYaml.parse(yaml),
+                new FakeModel(r -> FakeModel.stop("ok")),
+                BpeTokenCounter.instance(),
+                new EngineSettings("m", "h"));
+        DocumentOutcome without =
+                engine.process(DOCS.get(0)).toCompletableFuture().join();
+        assertEquals(ItemReason.TEMPLATE_ERROR, without.rejects().get(0).reason());
+        assertTrue(
+                without.rejects()
+                        .get(0)
+                        .detail()
+                        .startsWith(
+                                "variant wiki: template user, line 1: meta.title: the document has no field 'title' (it has: "),
+                without.rejects().get(0).detail());
+        assertEquals(
+                1,
+                engine.process(DOCS.get(1))
+                        .toCompletableFuture()
+                        .join()
+                        .outputs()
+                        .size());
+        String guarded = "prompts: [{name: wiki, user: \"{{ text | replace(meta.titel | default('#'), '') }}\"}]\n";
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
+    }
+
     @Test
     void onlyTheDocumentsAVariantIsRoutedToAreRenderedWithIt() {
         String yaml = """

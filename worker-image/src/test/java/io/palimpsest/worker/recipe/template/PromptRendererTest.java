@@ -92,6 +92,47 @@ class PromptRendererTest {
                 renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
     }
 
+    /**
+     * A field the document lacks read as a filter's argument, as a cloze template's
+     * {@code replace(meta.wrod, "____")}: Jinjava passes the argument on as nothing, and
+     * {@code replace} then replaced nothing, so the answer stood in the question of every record.
+     */
+    @Test
+    void aFieldTheDocumentLacksAsAFiltersArgumentIsAnErrorNamingIt() {
+        Map<String, Object> meta = Map.of("word", "harbour", "example", "The boats stayed in the harbour.");
+        TemplateException e = failure("{{ meta.example | replace(meta.wrod, '____') }} {{ text }}", vars(meta));
+        assertEquals("meta.wrod", e.undefined().orElseThrow(), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean \"word\""), e.getMessage());
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(
+                "{{ meta.example | replace(meta.word, '____') }} {{ meta.example | replace(meta.wrod | default('x'), 'y') }}"
+                        + " {{ meta.pos or 'noun' }}");
+        assertEquals(
+                "The boats stayed in the ____. The boats stayed in the harbour. noun",
+                renderer.request("v", t, vars(meta), "p").messages().get(0).content());
+    }
+
+    /**
+     * A misspelt variable given to a filter or tested in a tag: Jinjava gives it no value and goes on, so the
+     * compile check let {@code replace(idd, '')} and {@code {% if lnag == 'en' %}} through, and every document's
+     * prompt was sent without what the template meant.
+     */
+    @Test
+    void anUnknownVariableGivenToAFilterOrTestedInATagIsRefusedByTheCheck() {
+        assertEquals(
+                "variant v: template user, line 2: unknown variable 'idd' (did you mean \"id\"?); templates can use "
+                        + TemplateVariables.NAMES,
+                refusal("Rewrite:\n{{ text | replace(idd, '') }}"));
+        assertTrue(
+                refusal("{% if lnag == 'en' %}English. {% endif %}{{ text }}").contains("unknown variable 'lnag'"),
+                refusal("{% if lnag == 'en' %}English. {% endif %}{{ text }}"));
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{% set n = 2 %}{% for line in previous %}{{ loop.index }}{{ line }}{% endfor %}"
+                + "{% if extra is defined %}{{ extra }}{% endif %}{{ text | replace('a', 'b') }} {{ n }}"
+                + "{% if none is none and true and not false %}.{% endif %}{{ tag | default('') }}");
+        new PromptRenderer().check("variant v", t);
+    }
+
     @Test
     void anUnknownFilterIsNamedAsAFilter() {
         TemplateException e = failure("{{ text | upperr }}", vars(Map.of()));
