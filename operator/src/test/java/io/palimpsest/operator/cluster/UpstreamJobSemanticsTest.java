@@ -282,7 +282,9 @@ class UpstreamJobSemanticsTest {
     /**
      * kubelet: a deleted pod's container gets SIGTERM, keeps running for the grace period, and the
      * pod object stays (Terminating) until the container has stopped; a container that stops in
-     * time reports its own exit code, one that does not gets SIGKILL (137) when the grace ends.
+     * time reports its own exit code, one that does not gets SIGKILL (137) when the grace ends. The
+     * polite pod's grace is ten times the stubborn one's: that it stopped at once, not when its grace
+     * ended, shows then however slow the machine.
      */
     @Test
     void deletionIsGracefulSigtermThenSigkill() {
@@ -304,7 +306,7 @@ class UpstreamJobSemanticsTest {
                             .endMetadata()
                             .withNewSpec()
                             .withRestartPolicy("Never")
-                            .withTerminationGracePeriodSeconds(100L)
+                            .withTerminationGracePeriodSeconds(name.equals("polite") ? 1000L : 100L)
                             .addNewContainer()
                             .withName("main")
                             .withImage(name)
@@ -322,7 +324,7 @@ class UpstreamJobSemanticsTest {
             assertNotNull(terminating, "a running pod is not removed by its delete");
             assertNotNull(terminating.getMetadata().getDeletionTimestamp());
             int[] exit = {-1};
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(20))
                     .until(() -> {
                         List<EventLog.Entry> exits = cluster.events()
@@ -338,7 +340,7 @@ class UpstreamJobSemanticsTest {
                     .until(() -> client.pods().inNamespace(NS).withName(name).get() == null);
             if (name.equals("polite")) {
                 assertEquals(143, exit[0], "its own exit code after SIGTERM");
-                assertTrue(took < 900, "stopped in " + took + " ms, well inside the 1 s grace");
+                assertTrue(took < 5_000, "stopped in " + took + " ms, well inside its 10 s grace");
             } else {
                 assertEquals(137, exit[0], "SIGKILL when the grace period ended");
                 assertTrue(took >= 900, "killed after " + took + " ms; the grace period is 1 s");
