@@ -131,13 +131,14 @@ class UpstreamJobSemanticsTest {
 
     /**
      * backoff_utils.go: the n-th failure of an index delays its next pod by base x 2^(n-1). On a
-     * cluster of its own at 1/20 (0.5 s, 1 s, 2 s), so the doubling stands out of the pipeline's
-     * own latency (watch, kubelet status write: a few hundred ms on a loaded machine).
+     * cluster of its own at 1/5 (2 s, 4 s, 8 s), so the doubling stands out of the pipeline's own
+     * latency (watch, kubelet status write: up to a second and a half on a loaded machine, where at
+     * 1/20 the 1.5 s between the first and third delays drowned in it).
      */
     @Test
     void failedIndexesBackOffExponentially() {
         try (SimulatedCluster own = SimulatedCluster.builder()
-                .timeScale(0.05)
+                .timeScale(0.2)
                 .programs(p -> p.add("failing", l -> l.image().equals("backoff"), ScriptedProgram.exits(1)))
                 .start()) {
             own.client()
@@ -151,7 +152,7 @@ class UpstreamJobSemanticsTest {
                             .endSpec()
                             .build())
                     .create();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
+            await().atMost(Duration.ofSeconds(90)).until(() -> {
                 Job j = own.client()
                         .batch()
                         .v1()
@@ -177,10 +178,10 @@ class UpstreamJobSemanticsTest {
                 long waited =
                         Duration.between(exited.get(i - 1), created.get(i)).toMillis();
                 waits.add(waited);
-                long due = 500L << (i - 1);
+                long due = 2_000L << (i - 1);
                 assertTrue(waited >= due - 50, "retry " + i + " after " + waited + " ms, due after " + due + " ms");
             }
-            assertTrue(waits.get(2) - waits.get(0) >= 1_000, "2 s against 0.5 s: " + waits);
+            assertTrue(waits.get(2) - waits.get(0) >= 3_000, "8 s against 2 s: " + waits);
         }
     }
 
