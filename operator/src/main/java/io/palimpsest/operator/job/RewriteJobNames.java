@@ -32,6 +32,14 @@ public final class RewriteJobNames {
             });
     /** Recorded on the planner Job once read from its pod, so the count outlives the pod. */
     public static final String SHARDS_ANNOTATION = "palimpsest.io/shards";
+    /**
+     * On every pod the job's Jobs make: the output it writes, as {@code SharedOutput.key} spells it (an s3:// URI
+     * normalised, a pvc:// one after its namespace). A pod outlives its RewriteJob deleted in the background, and
+     * whoever plans into that output next must know it may still commit there.
+     */
+    public static final String OUTPUT_ANNOTATION = "palimpsest.io/output";
+    /** On every pod the job's Jobs make: the RewriteJob's uid, as a job of the same name made later has another. */
+    public static final String JOB_UID_ANNOTATION = "palimpsest.io/rewritejob-uid";
 
     public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
     /** Set by the Job controller on Indexed Job pods. */

@@ -35,6 +35,7 @@ import io.palimpsest.operator.job.observe.CommittedFailedShards;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.FinishedUpstreams;
 import io.palimpsest.operator.job.observe.Observation;
+import io.palimpsest.operator.job.observe.OrphanWriters;
 import io.palimpsest.operator.job.observe.OutputWriters;
 import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
@@ -78,6 +79,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -204,6 +206,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         .withOnUpdateFilter(RewriteJobReconciler::podChanged)
                         .build(),
                 context);
+        // what a pod of a deleted job may still write to (OrphanWriters): looked up by the jobs waiting to plan
+        pods.addIndexers(Map.of(
+                OrphanWriters.BY_OUTPUT, OrphanWriters::keys,
+                OrphanWriters.BY_OUTPUT_TREE, OrphanWriters::treeKeys,
+                OrphanWriters.BY_UNKNOWN_OUTPUT, OrphanWriters::unknownKeys));
+        this.podIndex = pods::byIndex;
         var models = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
                         .withSecondaryToPrimaryMapper(m -> primaries
@@ -247,6 +255,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     static final String UPSTREAM_EVENT_SOURCE = "upstream-rewritejobs";
+
+    /** The pod informer's indexes of what pods write ({@link OrphanWriters}); set with the event sources, or by tests. */
+    private OrphanWriters.PodIndex podIndex;
+
+    /** Tests reconcile without event sources: the pods as a snapshot of the API server holds them. */
+    void podIndex(OrphanWriters.PodIndex index) {
+        this.podIndex = index;
+    }
 
     /** RewriteJobs as the informer that wakes the jobs reading their output sees them; null in tests. */
     private InformerEventSource<RewriteJob, RewriteJob> upstreams;
@@ -609,6 +625,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 SharedOutput.key(job) == null
                         ? null
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
+                                // only a job that has not started is held: the pods are not looked up for the others
+                                .or(() -> podIndex == null || !(recordedBeforeStart(job) || inputRestart != null)
+                                        ? Optional.<String>empty()
+                                        : OrphanWriters.of(job, podIndex, context.getPrimaryCache()::get))
                                 .orElse(null),
                 notCreated.due(),
                 // only a job that has not started is held: the walk is not made for the others

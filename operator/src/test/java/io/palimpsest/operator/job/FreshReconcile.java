@@ -16,11 +16,12 @@ final class FreshReconcile {
 
     static void of(KubernetesClient client, String namespace, String name, Clock clock, PalimpsestConfig config) {
         SnapshotContext context = new SnapshotContext(client, namespace, name);
-        reconciler(clock, config, (job, next, ctx) -> {
-                    job.setStatus(next);
-                    client.resource(job).updateStatus();
-                })
-                .reconcile(context.primary(), context);
+        RewriteJobReconciler reconciler = reconciler(clock, config, (job, next, ctx) -> {
+            job.setStatus(next);
+            client.resource(job).updateStatus();
+        });
+        reconciler.podIndex(context.podIndex());
+        reconciler.reconcile(context.primary(), context);
     }
 
     /** A new reconciler with nothing remembered, writing statuses with {@code statusWriter}. */

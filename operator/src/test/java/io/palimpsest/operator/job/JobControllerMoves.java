@@ -134,17 +134,20 @@ final class JobControllerMoves {
         Map<String, String> labels =
                 new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
         labels.put("batch.kubernetes.io/job-name", workerJob);
+        // the template's, as the Job controller copies them, and the index's
+        Map<String, String> annotations = new HashMap<>();
+        if (job.getSpec().getTemplate().getMetadata().getAnnotations() != null) {
+            annotations.putAll(job.getSpec().getTemplate().getMetadata().getAnnotations());
+        }
+        annotations.put(RewriteJobNames.COMPLETION_INDEX, Integer.toString(index));
+        annotations.put(RewriteJobNames.INDEX_FAILURE_COUNT, Integer.toString(failures));
         return new PodBuilder()
                 .withNewMetadata()
                 .withName(workerJob + "-" + index + "-" + (podSerial++))
                 .withNamespace(namespace)
                 .withCreationTimestamp(createdAt == null ? null : Rfc3339.format(createdAt))
                 .withLabels(labels)
-                .withAnnotations(Map.of(
-                        RewriteJobNames.COMPLETION_INDEX,
-                        Integer.toString(index),
-                        RewriteJobNames.INDEX_FAILURE_COUNT,
-                        Integer.toString(failures)))
+                .withAnnotations(annotations)
                 .withOwnerReferences(new OwnerReferenceBuilder()
                         .withApiVersion("batch/v1")
                         .withKind("Job")

@@ -255,6 +255,149 @@ class SharedOutputJobsTest {
         assertEquals(JobPhase.Planning, cluster.status("so-o").getPhase());
     }
 
+    /**
+     * {@code kubectl delete rewritejob} deletes in the background: the job is gone at once, the garbage collector then
+     * deletes its worker Job and its pods, which run on through their grace period (a worker finishing its shard
+     * commits it). A job applied on that output meanwhile waits for them, whatever its name.
+     */
+    @Test
+    void aJobDeletedInTheBackgroundHoldsTheOutputWhileItsPodsStillRun() {
+        Pod worker = runningWorkerOf("so-p", "s3://corpus/orphaned");
+        deletedInTheBackground("so-p");
+
+        client.resource(job("so-r", "s3://corpus/orphaned/inner")).create();
+        client.resource(job("so-s", "s3://corpus/elsewhere")).create();
+        cluster.reconcile("so-r");
+        cluster.reconcile("so-s");
+        assertEquals(JobPhase.Planning, cluster.status("so-s").getPhase(), "another output is free");
+        assertEquals(JobPhase.Pending, cluster.status("so-r").getPhase(), "an output inside it waits as well");
+        assertTrue(
+                ConditionAggregator.find(cluster.status("so-r").getConditions(), Conditions.READY)
+                        .getMessage()
+                        .startsWith("spec.output.uri s3://corpus/orphaned/inner is inside s3://corpus/orphaned/, the"
+                                + " output of pod test/" + worker.getMetadata().getName()),
+                cluster.status("so-r").getConditions().toString());
+        assertNull(moves.job("so-r-plan"));
+        client.resources(RewriteJob.class).inNamespace(NS).withName("so-r").delete();
+
+        client.resource(job("so-q", "s3://corpus/orphaned/")).create();
+        cluster.reconcile("so-q");
+        cluster.reconcile("so-q");
+        RewriteJobStatus waiting = cluster.status("so-q");
+        assertEquals(JobPhase.Pending, waiting.getPhase(), "a worker of the deleted job may still commit there");
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("OutputInUse", ready.getReason());
+        assertEquals(
+                "spec.output.uri s3://corpus/orphaned/ is the output of pod test/"
+                        + worker.getMetadata().getName()
+                        + " of deleted RewriteJob test/so-p, which still runs: a pod stopping after its job was"
+                        + " deleted in the background may still commit a shard there, so this job waits until it has"
+                        + " terminated (kubectl get pods -n test -l palimpsest.io/rewritejob=so-p)",
+                ready.getMessage());
+        assertNull(moves.job("so-q-plan"));
+
+        moves.terminate(worker, 143);
+        cluster.reconcile("so-q");
+        assertEquals(JobPhase.Planning, cluster.status("so-q").getPhase());
+        assertNotNull(moves.job("so-q-plan"));
+    }
+
+    /** A job made again under the deleted one's name (kubectl apply after a delete) is another: it waits as well. */
+    @Test
+    void aJobMadeAgainUnderItsNameWaitsForThePodsOfTheDeletedOne() {
+        Pod worker = runningWorkerOf("so-t", "s3://corpus/again");
+        deletedInTheBackground("so-t");
+
+        client.resource(job("so-t", "s3://corpus/again")).create();
+        cluster.reconcile("so-t");
+        cluster.reconcile("so-t");
+        RewriteJobStatus waiting = cluster.status("so-t");
+        assertEquals(JobPhase.Pending, waiting.getPhase());
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("OutputInUse", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith("spec.output.uri s3://corpus/again is the output of pod test/"
+                                + worker.getMetadata().getName()
+                                + " of deleted RewriteJob test/so-t, which still runs"),
+                ready.getMessage());
+        assertNull(moves.job("so-t-plan"));
+
+        client.resource(worker).delete();
+        cluster.reconcile("so-t");
+        assertEquals(JobPhase.Planning, cluster.status("so-t").getPhase());
+    }
+
+    /**
+     * A pod of a Job made before pods said their output: once its job is gone, its output is not known, so it holds
+     * every job that could write where it does, and says so.
+     */
+    @Test
+    void aPodThatDoesNotSayItsOutputHoldsEveryOutputItCouldReach() {
+        Pod worker = runningWorkerOf("so-u", "s3://corpus/unsaid");
+        worker = client.pods()
+                .inNamespace(NS)
+                .withName(worker.getMetadata().getName())
+                .edit(p -> {
+                    p.getMetadata().getAnnotations().remove(RewriteJobNames.OUTPUT_ANNOTATION);
+                    p.getMetadata().getAnnotations().remove(RewriteJobNames.JOB_UID_ANNOTATION);
+                    return p;
+                });
+        deletedInTheBackground("so-u");
+
+        client.resource(job("so-v", "s3://corpus/other")).create();
+        cluster.reconcile("so-v");
+        cluster.reconcile("so-v");
+        var ready = ConditionAggregator.find(cluster.status("so-v").getConditions(), Conditions.READY);
+        assertEquals(JobPhase.Pending, cluster.status("so-v").getPhase());
+        assertEquals(
+                "pod test/" + worker.getMetadata().getName() + " of deleted RewriteJob test/so-u still runs, made by a"
+                        + " Job that does not say its output (an operator before palimpsest.io/output): it may write to"
+                        + " any s3:// output or claim of namespace test, this job's among them: a pod stopping after"
+                        + " its job was deleted in the background may still commit a shard there, so this job waits"
+                        + " until it has terminated (kubectl get pods -n test -l palimpsest.io/rewritejob=so-u)",
+                ready.getMessage());
+
+        moves.terminate(worker, 0);
+        cluster.reconcile("so-v");
+        assertEquals(JobPhase.Planning, cluster.status("so-v").getPhase());
+    }
+
+    /** A running job with a worker pod of its worker Job: the pod carries what the Job's template says. */
+    private Pod runningWorkerOf(String name, String output) {
+        client.resource(job(name, output)).create();
+        cluster.reconcile(name);
+        moves.plannerSucceeds(name + "-plan", 2);
+        cluster.reconcile(name);
+        cluster.reconcile(name);
+        assertEquals(JobPhase.Running, cluster.status(name).getPhase());
+        Pod worker = moves.runningPod(name + "-work", 0, 0);
+        moves.workerStatus(name + "-work", "", "", 1);
+        return worker;
+    }
+
+    /**
+     * The RewriteJob deleted in the background, and then, as the garbage collector does, its ConfigMap and Jobs: the
+     * pods are left to stop.
+     */
+    private void deletedInTheBackground(String name) {
+        client.resources(RewriteJob.class).inNamespace(NS).withName(name).delete();
+        client.configMaps()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.JOB_LABEL, name)
+                .delete();
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.JOB_LABEL, name)
+                .delete();
+        assertNull(client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get());
+    }
+
     private static RewriteJob job(String name, String output) {
         RewriteJob job = FreshReconciles.job(name, "m");
         job.getSpec().getOutput().setUri(output);

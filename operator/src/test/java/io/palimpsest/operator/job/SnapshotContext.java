@@ -10,8 +10,10 @@ import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkflowAndDependentResourceContext;
 import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.observe.OrphanWriters;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.UpstreamInput;
 import java.lang.reflect.Proxy;
@@ -34,6 +36,7 @@ final class SnapshotContext implements Context<RewriteJob> {
     private final List<Pod> pods;
     private final RewriterModel model;
     private final List<RewriteJob> allJobs;
+    private final List<Pod> allPods;
 
     SnapshotContext(KubernetesClient client, String namespace, String name) {
         this.client = client;
@@ -64,6 +67,24 @@ final class SnapshotContext implements Context<RewriteJob> {
                 .get();
         this.allJobs =
                 client.resources(RewriteJob.class).inNamespace(namespace).list().getItems();
+        this.allPods = client.pods()
+                .inAnyNamespace()
+                .withLabel(RewriteJobNames.JOB_LABEL)
+                .list()
+                .getItems();
+    }
+
+    /** The pod informer's indexes of what pods write ({@link OrphanWriters}), over every namespace's pods. */
+    OrphanWriters.PodIndex podIndex() {
+        return (index, key) -> allPods.stream()
+                .filter(p -> (switch (index) {
+                            case OrphanWriters.BY_OUTPUT -> OrphanWriters.keys(p);
+                            case OrphanWriters.BY_OUTPUT_TREE -> OrphanWriters.treeKeys(p);
+                            case OrphanWriters.BY_UNKNOWN_OUTPUT -> OrphanWriters.unknownKeys(p);
+                            default -> throw new UnsupportedOperationException(index);
+                        })
+                        .contains(key))
+                .toList();
     }
 
     RewriteJob primary() {
@@ -95,6 +116,15 @@ final class SnapshotContext implements Context<RewriteJob> {
     public IndexedResourceCache<RewriteJob> getPrimaryCache() {
         return (IndexedResourceCache<RewriteJob>) Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {IndexedResourceCache.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("get")) {
+                        ResourceID id = (ResourceID) args[0];
+                        return allJobs.stream()
+                                .filter(j -> j.getMetadata().getName().equals(id.getName())
+                                        && id.getNamespace()
+                                                .map(j.getMetadata().getNamespace()::equals)
+                                                .orElse(true))
+                                .findFirst();
+                    }
                     if (method.getName().equals("byIndex") && SharedOutput.BY_OUTPUT.equals(args[0])) {
                         return allJobs.stream()
                                 .filter(j -> args[1].equals(SharedOutput.key(j)))

@@ -6,6 +6,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Places of RewriteJobs (an output, an input) as the primary cache's indexes key them, and the jobs whose place lies
@@ -42,17 +44,27 @@ final class FolderIndex {
      */
     static Collection<RewriteJob> overlapping(
             String key, String treeIndex, String exactIndex, SharedOutput.Index index) {
+        return overlapping(key, treeIndex, exactIndex, index::byIndex, FolderIndex::id);
+    }
+
+    /** As {@link #overlapping(String, String, String, SharedOutput.Index)}, for any object indexed so, told by {@code id}. */
+    static <T> Collection<T> overlapping(
+            String key,
+            String treeIndex,
+            String exactIndex,
+            BiFunction<String, String, List<T>> index,
+            Function<T, String> id) {
         if (key == null) {
             return List.of();
         }
-        Map<String, RewriteJob> found = new LinkedHashMap<>();
-        for (RewriteJob j : index.byIndex(treeIndex, key)) {
-            found.putIfAbsent(id(j), j);
+        Map<String, T> found = new LinkedHashMap<>();
+        for (T o : index.apply(treeIndex, key)) {
+            found.putIfAbsent(id.apply(o), o);
         }
         List<String> folders = tree(key);
         for (String above : folders.subList(0, folders.size() - 1)) {
-            for (RewriteJob j : index.byIndex(exactIndex, above)) {
-                found.putIfAbsent(id(j), j);
+            for (T o : index.apply(exactIndex, above)) {
+                found.putIfAbsent(id.apply(o), o);
             }
         }
         return found.values();

@@ -30,7 +30,8 @@ import java.util.Set;
  * it could still commit a shard there, into the next job's plan. So does a job deleted in the foreground (Argo CD's
  * prune, {@code kubectl delete --cascade=foreground}): it stays, marked, until the garbage collector has deleted its
  * Jobs and their pods, which block its deletion, and a worker stopped by that deletion may still commit its shard. A
- * job deleted in the background is gone at once, while its pods still stop: it holds nothing.
+ * job deleted in the background is gone at once, while its pods still stop: those pods hold the output themselves
+ * ({@link OrphanWriters}).
  *
  * <p>An output inside another's ({@code s3://b/out/sub/} in {@code s3://b/out/}) is held the same
  * way, either way round: its shards and its own {@code _palimpsest/} would sit among the other
@@ -95,7 +96,7 @@ public final class SharedOutput {
      * How the other output lies to the job's ({@link StorageUris#overlap}, within one scope), for the message; null
      * when apart.
      */
-    private static String relation(String key, String other) {
+    static String relation(String key, String other) {
         if (other == null || !scope(key).equals(scope(other))) {
             return null;
         }

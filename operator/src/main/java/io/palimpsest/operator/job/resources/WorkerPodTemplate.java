@@ -22,6 +22,7 @@ import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.model.resources.PodIdentity;
 import io.palimpsest.operator.model.resources.RestrictedSecurity;
@@ -141,10 +142,21 @@ public final class WorkerPodTemplate {
 
         Map<String, String> labels = new LinkedHashMap<>(RewriteJobNames.labels(job, role));
         labels.putAll(extraLabels);
+        // what the pod writes and for whom, read while it still runs after the job is gone (OrphanWriters)
+        Map<String, String> annotations = new LinkedHashMap<>();
+        String output = SharedOutput.key(job);
+        if (output != null) {
+            annotations.put(RewriteJobNames.OUTPUT_ANNOTATION, output);
+        }
+        if (job.getMetadata().getUid() != null) {
+            annotations.put(
+                    RewriteJobNames.JOB_UID_ANNOTATION, job.getMetadata().getUid());
+        }
         Scheduling scheduling = workers == null ? null : workers.getScheduling();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()
                 .withLabels(labels)
+                .withAnnotations(annotations.isEmpty() ? null : annotations)
                 .endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
