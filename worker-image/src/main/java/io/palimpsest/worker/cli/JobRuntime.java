@@ -14,6 +14,7 @@ import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.OutputShape;
 import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.recipe.runtime.RecipeProcessors;
 import io.palimpsest.worker.run.DocumentProcessor;
@@ -335,7 +336,13 @@ final class JobRuntime implements AutoCloseable {
                 attemptsPerShard(),
                 simulated,
                 modelIdentity(),
-                RunSettings.defaultWindowBytes());
+                RunSettings.defaultWindowBytes(),
+                outputShape());
+    }
+
+    /** How the job's spec.output shapes the committed records and files ({@link OutputShape}). */
+    OutputShape outputShape() {
+        return OutputShape.of(spec.getOutput());
     }
 
     @Override

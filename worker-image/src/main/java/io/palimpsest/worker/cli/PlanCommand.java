@@ -212,7 +212,8 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.spec.getRecipe().getPrompts().stream()
                         .map(PromptVariant::getName)
                         .toList());
-        RecipeMarker recipe = new RecipeMarker(json).withRecipe(runtime.spec.getRecipe());
+        RecipeMarker recipe =
+                new RecipeMarker(json).withRecipe(runtime.spec.getRecipe()).withOutput(runtime.outputShape());
         if (!acceptRecipeChange) {
             refuseAnotherJobsOutput(runtime, recipe);
         }

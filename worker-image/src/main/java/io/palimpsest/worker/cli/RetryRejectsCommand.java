@@ -185,6 +185,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
             }
             new RecipeMarker(json)
                     .withRecipe(job.getSpec().getRecipe())
+                    .withOutput(runtime.outputShape())
                     .checkStrict(
                             output,
                             job.getRecipeHash(),

@@ -392,7 +392,9 @@ final class RunCommand implements Callable<Integer> {
         RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
         String drift;
         try {
-            RecipeMarker marker = new RecipeMarker(runtime.json).withRecipe(runtime.spec.getRecipe());
+            RecipeMarker marker = new RecipeMarker(runtime.json)
+                    .withRecipe(runtime.spec.getRecipe())
+                    .withOutput(runtime.outputShape());
             // nor a job of another namespace (another team's campaign) take that campaign's receipts as its own
             String elsewhere =
                     marker.ownedElsewhere(runtime.output(), runtime.job.getNamespace(), runtime.job.getName());

@@ -53,6 +53,12 @@ import java.util.Optional;
  * than {@link #RECIPE_MAX_BYTES} (every worker reads the marker) and for a marker of an earlier version; such an
  * output's refusal names the two hashes, at the line of {@code spec.recipe}. A matching marker without it, or
  * with the recipe as another version wrote it, gets this job's from the next plan.
+ *
+ * <p>{@code output} is how the job's {@code spec.output} shapes the committed records and files ({@link OutputShape}:
+ * {@code keepOriginal}, {@code compression}), known once {@link #withOutput} gave it; another optional field of format
+ * 1. A job that shapes them otherwise is refused as another recipe is ({@code output drift}, at the line of the field),
+ * and accepted the same way: the part markers record it too, so parts made the other way are not resumed. A marker
+ * without it (an earlier version's) is not compared and gets this job's from the next plan.
  */
 public final class RecipeMarker {
 
@@ -130,13 +136,17 @@ public final class RecipeMarker {
     /** This job's recipe as it is hashed; null when not known (nothing recorded, no field named). */
     private final JsonNode recipe;
 
+    /** This job's settings of {@code spec.output} that shape the records and files; null when not known. */
+    private final OutputShape shape;
+
     public RecipeMarker(ObjectMapper json) {
-        this(json, null);
+        this(json, null, null);
     }
 
-    private RecipeMarker(ObjectMapper json, JsonNode recipe) {
+    private RecipeMarker(ObjectMapper json, JsonNode recipe, OutputShape shape) {
         this.json = json;
         this.recipe = recipe;
+        this.shape = shape;
     }
 
     /**
@@ -144,7 +154,16 @@ public final class RecipeMarker {
      * recorded one.
      */
     public RecipeMarker withRecipe(Recipe jobRecipe) throws IOException {
-        return new RecipeMarker(json, jobRecipe == null ? null : json.readTree(RecipeHash.canonicalJson(jobRecipe)));
+        return new RecipeMarker(
+                json, jobRecipe == null ? null : json.readTree(RecipeHash.canonicalJson(jobRecipe)), shape);
+    }
+
+    /**
+     * This marker, knowing how the job shapes its output ({@link OutputShape}): it records it, and refuses an output
+     * whose marker records it otherwise, as it refuses another recipe.
+     */
+    public RecipeMarker withOutput(OutputShape jobOutput) {
+        return new RecipeMarker(json, recipe, jobOutput);
     }
 
     /** Refuses a recipe other than the output's, unless accepted; reads only, so a refusal writes nothing. */
@@ -243,7 +262,30 @@ public final class RecipeMarker {
                             + "] (the same name sent in requests, other weights)",
                     List.of());
         }
+        List<OutputShape.Change> outputChanges = shapeChanges(output);
+        if (!outputChanges.isEmpty()) {
+            OutputShape.Change first = outputChanges.get(0);
+            return new Finding(
+                    "output drift: " + output.describe() + " was made with " + first.path() + " " + first.recorded()
+                            + ", this job's is " + first.job()
+                            + (outputChanges.size() > 1 ? " (changed: " + OutputShape.said(outputChanges) + ")" : "")
+                            + " (a shard is committed one way throughout: checkpoint parts made the other way are"
+                            + " discarded, not resumed)",
+                    OutputShape.fieldsOf(outputChanges));
+        }
         return null;
+    }
+
+    /**
+     * How this job's {@link OutputShape} differs from the one the marker records; empty when either is not known (a
+     * marker of an earlier version records none: it is taken as this job's, see {@link OutputShape}).
+     */
+    private List<OutputShape.Change> shapeChanges(Storage output) throws IOException {
+        if (shape == null || !output.exists(KEY)) {
+            return List.of();
+        }
+        OutputShape recorded = OutputShape.in(readable(output, output.readAll(KEY)));
+        return recorded == null ? List.of() : recorded.changesTo(shape);
     }
 
     /**
@@ -312,6 +354,9 @@ public final class RecipeMarker {
         if (kept != null) {
             fields.put("recipe", kept);
         }
+        if (shape != null) {
+            fields.put(OutputShape.FIELD, shape);
+        }
         byte[] content = json.writeValueAsBytes(fields);
         if (!output.createIfAbsent(KEY, content)) {
             JsonNode node = output.exists(KEY) ? readable(output, output.readAll(KEY)) : null;
@@ -323,12 +368,19 @@ public final class RecipeMarker {
                             && (modelIdentity == null
                                     || (r.modelIdentity() != null && sameIdentity(r.modelIdentity(), modelIdentity)))
                             && (thisNamespace == null || thisNamespace.equals(recordedNamespace))
-                            && (kept == null || kept.equals(node.get("recipe"))))
+                            && (kept == null || kept.equals(node.get("recipe")))
+                            && (shape == null || recordedCovers(node)))
                     .orElse(false);
             if (!same) {
                 output.put(KEY, content);
             }
         }
+    }
+
+    /** Whether the parsed marker records this job's output settings already (nothing to add or change). */
+    private boolean recordedCovers(JsonNode node) {
+        OutputShape recorded = OutputShape.in(node);
+        return recorded != null && recorded.covers(shape);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.plan.OutputShape;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
@@ -46,6 +47,8 @@ public final class CheckpointStore {
     private final String modelIdentity;
     /** The plan the parts this store creates are written under (their markers say so); null: not said. */
     private final String planSha256;
+    /** How the records and files of the parts this store creates are shaped (their markers say so); null: not said. */
+    private final OutputShape output;
 
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json) {
         this(storage, layout, json, null, null, null, null);
@@ -65,6 +68,20 @@ public final class CheckpointStore {
             String model,
             String modelIdentity,
             String planSha256) {
+        this(storage, layout, json, recipeHash, model, modelIdentity, planSha256, null);
+    }
+
+    /** A store whose new markers also record the {@link OutputShape} the parts are written with. */
+    public CheckpointStore(
+            Storage storage,
+            ShardLayout layout,
+            ObjectMapper json,
+            String recipeHash,
+            String model,
+            String modelIdentity,
+            String planSha256,
+            OutputShape output) {
+        this.output = output;
         this.planSha256 = planSha256;
         this.storage = storage;
         this.layout = layout;
@@ -91,7 +108,9 @@ public final class CheckpointStore {
      * {@link #madeOtherwise(String, String)}, and a part whose marker names another model identity
      * (other weights behind the same name) than {@code modelIdentity}; a marker without one is not
      * compared, nor is the simulator's (its work is kept apart by {@code _palimpsest/simulated.json}).
-     * Also a part written under another plan than this store's ({@link #ofAnotherPlan}).
+     * Also a part written under another plan than this store's ({@link #ofAnotherPlan}), and one whose records and
+     * files were shaped otherwise than this store's ({@link OutputShape}: {@code keepOriginal}, {@code compression}),
+     * or that does not say (a marker of an earlier version) while this store knows its own.
      */
     public String madeOtherwise(String recipeHash, String model, String modelIdentity) throws IOException {
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
@@ -121,6 +140,18 @@ public final class CheckpointStore {
             }
             if (PlanIdentity.another(marker.planSha256(), planSha256)) {
                 return ofAnotherPlan(marker);
+            }
+            if (output != null && marker.output() == null) {
+                return "part " + marker.part() + " records no output settings (written by an earlier version), so it"
+                        + " cannot be known to hold records and files shaped as this attempt's (spec.output.keepOriginal "
+                        + output.keepOriginal() + ", spec.output.compression " + output.compression() + ")";
+            }
+            List<OutputShape.Change> shaped =
+                    output == null ? List.of() : marker.output().changesTo(output);
+            if (!shaped.isEmpty()) {
+                OutputShape.Change first = shaped.get(0);
+                return "part " + marker.part() + " was written with " + first.path() + " " + first.recorded()
+                        + ", this attempt's is " + first.job();
             }
         }
         return null;
@@ -201,8 +232,8 @@ public final class CheckpointStore {
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */
     public PartMarker createOrGetExisting(PartMarker marker) throws IOException {
-        if (recipeHash != null || model != null || modelIdentity != null || planSha256 != null) {
-            marker = marker.madeWith(recipeHash, model, modelIdentity, planSha256);
+        if (recipeHash != null || model != null || modelIdentity != null || planSha256 != null || output != null) {
+            marker = marker.madeWith(recipeHash, model, modelIdentity, planSha256, output);
         }
         byte[] content = json.writeValueAsString(marker).getBytes(StandardCharsets.UTF_8);
         if (storage.createIfAbsent(layout.markerKey(marker.part()), content)) {

@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.palimpsest.worker.plan.OutputShape;
 import java.util.Map;
 
 /**
@@ -18,7 +19,10 @@ import java.util.Map;
  * a marker without it (an earlier version's, or a model whose identity was not known) is resumed,
  * as the output's {@code recipe.json} without one is run on. {@code planSha256} is the plan the part was written
  * under ({@link io.palimpsest.worker.plan.PlanIdentity}): a part of another plan is neither resumed nor committed
- * (a marker without one, an earlier version's, is resumed as before).
+ * (a marker without one, an earlier version's, is resumed as before). {@code output} is the {@link OutputShape} the
+ * part's records and files were written with ({@code keepOriginal}, {@code compression}): a shard is the concatenation
+ * of its parts, so an attempt with another, or one that knows its own and finds the marker does not say (an earlier
+ * version's), does not resume the part.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -32,19 +36,20 @@ public record PartMarker(
         String recipeHash,
         String model,
         String modelIdentity,
-        String planSha256) {
+        String planSha256,
+        OutputShape output) {
 
     public PartMarker(
             int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {
-        this(part, items, total, writer, streams, counts, null, null, null, null);
+        this(part, items, total, writer, streams, counts, null, null, null, null, null);
     }
 
     /**
      * This marker, saying it was made with {@code recipeHash}, {@code model} and {@code modelIdentity} under the plan
-     * {@code planSha256}.
+     * {@code planSha256}, its records and files shaped by {@code output}.
      */
-    PartMarker madeWith(String recipeHash, String model, String modelIdentity, String planSha256) {
+    PartMarker madeWith(String recipeHash, String model, String modelIdentity, String planSha256, OutputShape output) {
         return new PartMarker(
-                part, items, total, writer, streams, counts, recipeHash, model, modelIdentity, planSha256);
+                part, items, total, writer, streams, counts, recipeHash, model, modelIdentity, planSha256, output);
     }
 }

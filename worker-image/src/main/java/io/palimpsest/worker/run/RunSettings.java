@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.plan.OutputShape;
 import java.nio.file.Path;
 
 /**
@@ -12,7 +13,9 @@ import java.nio.file.Path;
  * only the last attempt commits a document whose calls failed after every retry (as a
  * {@code model_error} reject). {@code simulated}: the built-in simulator serves the model, which the
  * receipt, the records' provenance and the output say. {@code modelIdentity}: the weights behind
- * {@code model} where known (the part markers record it), else null.
+ * {@code model} where known (the part markers record it), else null. {@code output}: how the job's
+ * {@code spec.output} shapes records and files (the part markers record it, and parts shaped otherwise are not
+ * resumed), else null: not compared.
  */
 public record RunSettings(
         int attempt,
@@ -28,7 +31,42 @@ public record RunSettings(
         int attemptsPerShard,
         boolean simulated,
         String modelIdentity,
-        long windowBytes) {
+        long windowBytes,
+        OutputShape output) {
+
+    /** Settings that do not say how the output is shaped: parts are resumed whatever shaped them. */
+    public RunSettings(
+            int attempt,
+            String writerId,
+            int checkpointEvery,
+            int window,
+            Compression compression,
+            String job,
+            String jobUid,
+            String recipeHash,
+            String model,
+            Path tempDir,
+            int attemptsPerShard,
+            boolean simulated,
+            String modelIdentity,
+            long windowBytes) {
+        this(
+                attempt,
+                writerId,
+                checkpointEvery,
+                window,
+                compression,
+                job,
+                jobUid,
+                recipeHash,
+                model,
+                tempDir,
+                attemptsPerShard,
+                simulated,
+                modelIdentity,
+                windowBytes,
+                null);
+    }
 
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;

@@ -210,7 +210,14 @@ public final class ShardRunner {
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
         progress.shardBytes.addAndGet(shard.bytes());
         CheckpointStore checkpoints = new CheckpointStore(
-                output, layout, json, settings.recipeHash(), settings.model(), settings.modelIdentity(), planSha256);
+                output,
+                layout,
+                json,
+                settings.recipeHash(),
+                settings.model(),
+                settings.modelIdentity(),
+                planSha256,
+                settings.output());
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
             String simulatedWork = simulatedWorkOnRealModel();

@@ -20,6 +20,7 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.RepeatedIds;
+import io.palimpsest.worker.plan.OutputShape;
 import io.palimpsest.worker.plan.PlanIdentity;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -656,6 +657,78 @@ class ShardRunnerTest {
     }
 
     /**
+     * Parts written with another spec.output setting (keepOriginal, compression), or by an earlier version whose
+     * markers do not say, are not resumed by an attempt that knows its own: the shard is the concatenation of its
+     * parts, so it would be committed two ways. Parts of the same settings are resumed.
+     */
+    @Test
+    void checkpointsOfOtherOutputSettingsOrThatRecordNoneAreNotResumed() throws IOException {
+        OutputShape plain = new OutputShape(false, "zstd");
+        Object[][] cases = {
+            {
+                "keep",
+                plain,
+                new OutputShape(true, "zstd"),
+                "was written with spec.output.keepOriginal false, this" + " attempt's is true"
+            },
+            {
+                "gzip",
+                plain,
+                new OutputShape(false, "gzip"),
+                "was written with spec.output.compression zstd, this" + " attempt's is gzip"
+            },
+            {"earlier", null, plain, "records no output settings (written by an earlier version)"},
+            {"same", plain, new OutputShape(false, "zstd"), null}
+        };
+        for (Object[] c : cases) {
+            Path output = dir.resolve("shape-" + c[0]);
+            UppercaseProcessor failing = new UppercaseProcessor(
+                    doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
+            ShardRunner.Report first = runner(failing, "w1", output, "sha256:x", "model", null, (OutputShape) c[1])
+                    .run(shard);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
+
+            List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.logging.Logger log = java.util.logging.Logger.getLogger(ShardRunner.class.getName());
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    warnings.add(record.getMessage());
+                }
+
+                @Override
+                public void flush() {}
+
+                @Override
+                public void close() {}
+            };
+            log.addHandler(handler);
+            ShardRunner.Report second;
+            try {
+                second = runner(new UppercaseProcessor(), "w2", output, "sha256:x", "model", null, (OutputShape) c[2])
+                        .run(shard);
+            } finally {
+                log.removeHandler(handler);
+            }
+            assertEquals(ShardSummary.Outcome.committed, second.summary().getOutcome());
+            if (c[3] == null) {
+                assertTrue(second.resumed() > 0, "parts of the same settings are resumed");
+            } else {
+                assertEquals(0, second.resumed(), c[0] + ": parts made otherwise are not resumed");
+                assertTrue(
+                        warnings.stream()
+                                .anyMatch(w -> w.contains((String) c[3])
+                                        && w.contains("its checkpoint parts are discarded and the shard starts over")),
+                        c[0] + ": " + warnings);
+            }
+            assertEquals(
+                    sorted(goodIds),
+                    sorted(Outputs.ids(new FileStorage(output), "upper/shard-00000.jsonl.zst")),
+                    "each document once");
+        }
+    }
+
+    /**
      * Part markers of an earlier version record neither recipe nor model: how their parts were made is
      * unknown (a change accepted since could have come with the upgrade), so an attempt that knows its
      * recipe and model does not resume them; the shard starts over, with a warning saying why.
@@ -1006,6 +1079,18 @@ class ShardRunnerTest {
             String recipeHash,
             String model,
             String modelIdentity) {
+        return runner(processor, writer, output, recipeHash, model, modelIdentity, null);
+    }
+
+    /** @param shape how the attempt's spec.output shapes records and files (null: not said, as before the field) */
+    private ShardRunner runner(
+            DocumentProcessor processor,
+            String writer,
+            Path output,
+            String recipeHash,
+            String model,
+            String modelIdentity,
+            OutputShape shape) {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
@@ -1023,7 +1108,8 @@ class ShardRunnerTest {
                     RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
                     false,
                     modelIdentity,
-                    RunSettings.defaultWindowBytes());
+                    RunSettings.defaultWindowBytes(),
+                    shape);
             return new ShardRunner(
                     new FileStorage(in),
                     new FileStorage(output),
