@@ -115,6 +115,45 @@ class ModelContextBudgetTest {
         }
     }
 
+    /**
+     * A cluster's worker: {@code plan}, then {@code run} of each shard, with the model's context from the resolved job
+     * ({@code engine.maxModelLen}, as the operator resolves it for the worker pods) as {@code local} has it.
+     */
+    @Test
+    void aWorkersRunHoldsTheRequestsToTheResolvedModelsContext() throws Exception {
+        writeDocuments(d -> 400 + 30 * d);
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .maxModelLen(MAX_MODEL_LEN)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            Path job = dir.resolve("job.yaml");
+            Files.writeString(job, manifests(sim.baseUrl(), MAX_MODEL_LEN, autoregressive(170), "estimate"));
+            CliRun plan = CliRun.of("plan", "-f", job.toString(), "--termination-log", "");
+            assertEquals(0, plan.exit(), plan.err() + plan.out());
+            CliRun run = CliRun.of(
+                    "run",
+                    "-f",
+                    job.toString(),
+                    "--shard",
+                    "0",
+                    "--termination-log",
+                    "",
+                    "--backoff-base",
+                    "PT0.005S",
+                    "--backoff-cap",
+                    "PT0.05S");
+            assertEquals(ExitCodes.DONE, run.exit(), run.err() + run.out());
+            Run r = new Run(run, sim.requestLog().completions());
+            assertEquals(List.of(), r.refused(), "no request is refused for its length\n" + run.err());
+            assertTrue(r.calls.size() >= 12, r.calls.size() + " calls");
+            assertFalse(skipped().contains("model_rejected"), skipped());
+        }
+    }
+
     /** An endpoint that does not say its context: the recipe's own limits only, as before (the server refuses). */
     @Test
     void withoutTheModelsContextNothingIsCut() throws Exception {
