@@ -52,6 +52,9 @@ final class JobRuntime implements AutoCloseable {
     private Storage output;
     private ModelClient client;
     private boolean simulated;
+    /** The built-in simulator's context length when the model's spec does not set one (it refuses past it). */
+    private Integer simulatorMaxModelLen;
+
     private boolean retryRoundInput;
     private Duration backoffBase;
     private Duration backoffCap;
@@ -299,6 +302,22 @@ final class JobRuntime implements AutoCloseable {
         return this;
     }
 
+    /** The built-in simulator's context length, which it refuses requests past; null when no simulator serves. */
+    JobRuntime simulatorMaxModelLen(Integer maxModelLen) {
+        this.simulatorMaxModelLen = maxModelLen;
+        return this;
+    }
+
+    /**
+     * The context length the model's server holds each request to: the model's {@code engine.maxModelLen} as the
+     * operator resolved it into the job (the same on a cluster and in {@code local}), else the built-in simulator's;
+     * null when unknown (an external endpoint that does not say, a server started with the model's own length).
+     */
+    Integer maxModelLen() {
+        Integer resolved = job.getModel() == null ? null : job.getModel().getMaxModelLen();
+        return resolved != null ? resolved : simulatorMaxModelLen;
+    }
+
     DocumentProcessor processor(ModelClient modelClient) {
         return processor(modelClient, () -> false);
     }
@@ -307,7 +326,14 @@ final class JobRuntime implements AutoCloseable {
     DocumentProcessor processor(ModelClient modelClient, BooleanSupplier stopping) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
         return RecipeProcessors.create(
-                spec.getRecipe(), modelClient, model(), job.getRecipeHash(), keepOriginal, json, stopping);
+                spec.getRecipe(),
+                modelClient,
+                model(),
+                job.getRecipeHash(),
+                keepOriginal,
+                json,
+                stopping,
+                maxModelLen());
     }
 
     RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {

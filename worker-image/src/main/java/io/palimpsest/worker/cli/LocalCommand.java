@@ -241,6 +241,7 @@ final class LocalCommand implements Callable<Integer> {
         try (model;
                 JobRuntime runtime = new JobRuntime(job, environment().onThisMachine(), json)
                         .simulated(model.simulated())
+                        .simulatorMaxModelLen(model.simulatorMaxModelLen())
                         .retryRoundInput(retryRoundInput)
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
                         .storeOutage(modelOptions.maxOutage)) {
@@ -589,6 +590,11 @@ final class LocalCommand implements Callable<Integer> {
 
         boolean simulated() {
             return sim != null;
+        }
+
+        /** The context length the built-in simulator refuses requests past; null when none serves. */
+        Integer simulatorMaxModelLen() {
+            return sim == null ? null : sim.config().maxModelLen();
         }
 
         String description() {

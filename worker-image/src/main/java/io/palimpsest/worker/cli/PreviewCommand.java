@@ -346,6 +346,7 @@ final class PreviewCommand implements Callable<Integer> {
                 JobRuntime runtime = new JobRuntime(
                                 job, pod == null ? WorkerEnvironment.system() : pod.environment(), json)
                         .simulated(model.simulated())
+                        .simulatorMaxModelLen(model.simulatorMaxModelLen())
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
             List<Shard> shards = plan(runtime);
             long bytes = shards.stream().mapToLong(Shard::bytes).sum();

@@ -49,6 +49,8 @@ final class VariantRunner {
     private final PromptRenderer renderer;
     private final EngineSettings settings;
     private final ChunkPacker packer;
+    /** {@code maxInputTokens}, and the model's context less the reply cap when it is known; null: no limit. */
+    private final InputBudget.Limit limit;
 
     VariantRunner(
             Recipe recipe, VariantPlan plan, TokenCounter tokens, PromptRenderer renderer, EngineSettings settings) {
@@ -58,7 +60,9 @@ final class VariantRunner {
         this.renderer = renderer;
         this.settings = settings;
         this.packer = new ChunkPacker(tokens);
-        InputBudget.check(plan.owner, plan.variant, recipe.getChunking(), true, renderer, tokens);
+        this.limit = InputBudget.Limit.of(plan.variant, settings.maxModelLen());
+        InputBudget.check(
+                plan.owner, plan.variant, recipe.getChunking(), true, renderer, tokens, settings.maxModelLen());
     }
 
     /** @param outputId the id the output gets (unique among the document's outputs of this variant) */
@@ -123,17 +127,17 @@ final class VariantRunner {
         if (chunking.getMode() == null || chunking.getMode() == Chunking.Mode.none) {
             // Nothing reads a whole document's count unless a budget does; BPE over the document was ~15% of the
             // engine's CPU.
-            int docTokens = plan.variant.getMaxInputTokens() == null ? Chunk.UNCOUNTED : tokens.count(run.doc.text());
+            int docTokens = limit == null ? Chunk.UNCOUNTED : tokens.count(run.doc.text());
             return ChunkPacker.whole(run.doc.id(), run.doc.text(), docTokens);
         }
         int budget = chunking.getMaxTokens() == null ? Integer.MAX_VALUE : chunking.getMaxTokens();
-        if (plan.variant.getMaxInputTokens() != null) {
+        if (limit != null) {
             Map<String, Object> emptyVars = TemplateVariables.of(
                     run.doc, "", List.of(), run.stages, params, chunkInfo(Chunk.idOf(run.doc.id(), 0), 0, 1));
             // The document is also a template variable; only the unit's share counts towards the budget.
             int overhead = renderer.request(plan.owner, plan.variant, emptyVars, "budget")
                     .promptTokens(tokens);
-            budget = Math.min(budget, InputBudget.room(plan.variant.getMaxInputTokens(), overhead, chunking));
+            budget = Math.min(budget, InputBudget.room(limit.tokens(), overhead, chunking));
         }
         budget = Math.max(budget, 16);
         int minChunk = minSegmentTokens(chunking);
@@ -194,9 +198,10 @@ final class VariantRunner {
     }
 
     /**
-     * One call for one chunk. With {@code maxInputTokens}, previous rewritten chunks are left out,
-     * oldest first, until the prompt fits; a prompt that still does not fit is skipped, or rejected
-     * when the document's calls before it were paid ({@code afterCalls}).
+     * One call for one chunk. With an input limit ({@code maxInputTokens}, or the model's context less the reply
+     * cap), previous rewritten chunks are left out, oldest first, until the prompt fits; a prompt that still does not
+     * fit is skipped, or rejected when the document's calls before it were paid ({@code afterCalls}): never sent for
+     * the server to refuse.
      */
     private CompletionStage<ChunkResult> chunk(
             DocumentRun run,
@@ -205,7 +210,7 @@ final class VariantRunner {
             int count,
             List<String> previous,
             boolean afterCalls) {
-        Integer maxInput = plan.variant.getMaxInputTokens();
+        Integer maxInput = limit == null ? null : limit.tokens();
         List<String> context = new ArrayList<>(previous);
         while (true) {
             Map<String, Object> vars = TemplateVariables.of(
@@ -222,6 +227,7 @@ final class VariantRunner {
             }
             if (context.isEmpty()) {
                 String detail = input + " input tokens > " + maxInput
+                        + (limit.fromContext() ? " (" + limit.source() + ": over the model's context)" : "")
                         + (previous.isEmpty() ? "" : " with no previous chunk in the prompt");
                 return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
                         c,

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +26,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * A call the model refused (HTTP 400: a document far over the context length) is part of the preview as it is of
  * the run: its rendered prompt and the server's refusal are in preview.json and the report, and the estimate's
- * requests count it as {@code local} sends it.
+ * requests count it as {@code local} sends it. The model is an endpoint that does not say its context (no
+ * {@code engine.maxModelLen}): where the context is known, a prompt over it is skipped unsent
+ * ({@code ModelContextBudgetTest}).
  */
 class PreviewRefusedCallsTest {
 
@@ -33,8 +37,19 @@ class PreviewRefusedCallsTest {
     @TempDir
     Path dir;
 
-    /** The simulator's model of the preview tests (max model length 8192). */
-    private static final String MODEL = PreviewSampleEstimateTest.MODEL;
+    /** An external endpoint (the simulator, max model length 8192) that does not say its context length. */
+    private static String model(String endpoint) {
+        return """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriterModel
+                metadata:
+                  name: qwen-small
+                spec:
+                  servedModelName: qwen-small
+                  endpoint:
+                    url: %s
+                """.formatted(endpoint);
+    }
 
     private static final String JOB = """
             apiVersion: palimpsest.io/v1alpha1
@@ -72,7 +87,17 @@ class PreviewRefusedCallsTest {
         Path folder = dir.resolve("refused");
         Files.createDirectories(folder.resolve("data"));
         Files.writeString(folder.resolve("job.yaml"), JOB);
-        Files.writeString(folder.resolve("model.yaml"), MODEL);
+        ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("qwen-small").maxModelLen(8192).build(), "127.0.0.1", 0);
+        try {
+            refusedCall(folder, sim);
+        } finally {
+            sim.close();
+        }
+    }
+
+    private void refusedCall(Path folder, ModelSimServer sim) throws Exception {
+        Files.writeString(folder.resolve("model.yaml"), model(sim.baseUrl()));
         StringBuilder huge = new StringBuilder();
         for (int i = 0; huge.length() < 300_000; i++) {
             huge.append(String.format(Locale.ROOT, "The river number %d flows %d kilometres north. ", i, 3 * i));
@@ -94,7 +119,6 @@ class PreviewRefusedCallsTest {
                 "local",
                 "-f",
                 folder.toString(),
-                "--simulate",
                 "--out",
                 dir.resolve("local-out").toString());
         assertEquals(0, local.exit(), local.err());
@@ -117,7 +141,6 @@ class PreviewRefusedCallsTest {
                 "preview",
                 "-f",
                 folder.toString(),
-                "--simulate",
                 "--sample",
                 "200",
                 "--out",

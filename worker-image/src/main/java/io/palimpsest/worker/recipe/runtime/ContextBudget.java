@@ -14,11 +14,12 @@ import java.util.List;
  * A chunked variant's full-size request against the model's context ({@code engine.maxModelLen}): the
  * prompt's own tokens (what the server counts, its chat template's tokens included), the previous chunks kept in
  * context, the chunk, and the reply cap
- * ({@code sampling.maxTokens}). The server refuses a request over the context (HTTP 400), so a campaign
- * of long documents would reject most of them one by one, hours into the run. When the request is over
- * without any chunk text, no full chunk fits whatever the document: refused. When only a full chunk takes
- * it over, short documents still fit and the local count is an estimate of the server's: a warning,
- * told by {@code lint}, {@code local}, {@code plan}, {@code preview} and on a cluster alike.
+ * ({@code sampling.maxTokens}). The server refuses a request over the context (HTTP 400); the worker holds each
+ * request to the context less the reply cap (as to {@code maxInputTokens}), packing chunks smaller and leaving out
+ * previous chunks to fit. When the request is over without any chunk text, no chunk fits whatever the document:
+ * refused. When only a full chunk takes it over, the chunks come out smaller than {@code chunking.maxTokens} (and
+ * fewer previous chunks travel), and the local count is an estimate of the server's: a warning, told by
+ * {@code lint}, {@code local}, {@code plan}, {@code preview} and on a cluster alike.
  */
 final class ContextBudget {
     private ContextBudget() {}
@@ -99,8 +100,9 @@ final class ContextBudget {
                             + " (the prompt's own tokens, its chat template's included)"
                             + (fixed - own - reply > 0 ? contextPart : "")
                             + " + " + reply + " (sampling.maxTokens) = " + fixed + " tokens, at or over the model's"
-                            + " context (engine.maxModelLen " + maxModelLen + "): the server would refuse every chunk"
-                            + " (HTTP 400); lower sampling.maxTokens"
+                            + " context (engine.maxModelLen " + maxModelLen
+                            + "): no chunk fits, every document would be"
+                            + " skipped input_too_long; lower sampling.maxTokens"
                             + (fixed - own - reply > 0 ? " or chunking.contextTokens" : "")
                             + ", shorten the prompt, or raise engine.maxModelLen"));
             return;
@@ -120,8 +122,12 @@ final class ContextBudget {
                     0,
                     "variant " + v.getName() + ": a full-size chunk makes a request of " + inputPart + " + " + reply
                             + " (sampling.maxTokens) = " + total + " tokens, over the model's context"
-                            + " (engine.maxModelLen " + maxModelLen + ") by " + over + ": the server would refuse"
-                            + " (HTTP 400) the full chunks of long documents, each rejected as the run goes; lower "
+                            + " (engine.maxModelLen " + maxModelLen + ") by " + over
+                            + ": each request's prompt is held to "
+                            + (maxModelLen - reply) + " tokens (engine.maxModelLen - sampling.maxTokens), so chunks are"
+                            + " packed smaller than the recipe sets"
+                            + (autoregressive ? " and previous chunks left out, oldest first," : "")
+                            + " to fit; for the chunks the recipe sets, lower "
                             + (maxInput != null && input == maxInput
                                     ? where + ".maxInputTokens"
                                     : "chunking.maxTokens" + (context > 0 ? " or chunking.contextTokens" : ""))

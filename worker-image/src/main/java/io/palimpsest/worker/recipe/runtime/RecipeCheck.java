@@ -164,7 +164,7 @@ public final class RecipeCheck {
         if (out.isEmpty()) {
             // whatever else the engine refuses (a route naming no variant, a server tokenizer without a server)
             try {
-                RecipeEngine.create(recipe, NO_CALLS, tokens, new EngineSettings("check", "check"));
+                RecipeEngine.create(recipe, NO_CALLS, tokens, new EngineSettings("check", "check", maxModelLen));
             } catch (RuntimeException e) {
                 out.add(new Problem("", 0, message(e)));
             }

@@ -20,10 +20,24 @@ public final class RecipeProcessors {
     /** How long the count before the first document may take (tokenizer.mode: server) before the run goes on without it. */
     static final Duration PREFLIGHT_WAIT = Duration.ofSeconds(30);
 
+    /** As {@link #create(Recipe, ModelClient, String, String, boolean, ObjectMapper, BooleanSupplier, Integer)}, the model's context unknown. */
+    public static RecipeProcessor create(
+            Recipe recipe,
+            ModelClient client,
+            String servedModelName,
+            String recipeHash,
+            boolean keepOriginal,
+            ObjectMapper json,
+            BooleanSupplier stopping) {
+        return create(recipe, client, servedModelName, recipeHash, keepOriginal, json, stopping, null);
+    }
+
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
      * @param stopping true once the process was told to stop (SIGTERM): the count before the first
      *                 document (tokenizer.mode: server) is waited for no longer
+     * @param maxModelLen the model's context length, null when unknown: each variant's requests are held to it less
+     *                 their reply cap, as to {@code maxInputTokens}
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
     public static RecipeProcessor create(
@@ -33,7 +47,8 @@ public final class RecipeProcessors {
             String recipeHash,
             boolean keepOriginal,
             ObjectMapper json,
-            BooleanSupplier stopping) {
+            BooleanSupplier stopping,
+            Integer maxModelLen) {
         // exact counts go to the model server's /tokenize, with the client's key, gate and retries
         HttpTokenCounter counter = client == null ? null : new HttpTokenCounter(client, servedModelName, json);
         Optional<TokenCounter> server = Optional.ofNullable(counter);
@@ -52,7 +67,7 @@ public final class RecipeProcessors {
                 recipe,
                 calls,
                 TokenCounters.forRecipe(recipe, server),
-                new EngineSettings(servedModelName, recipeHash));
+                new EngineSettings(servedModelName, recipeHash, maxModelLen));
         return new RecipeProcessor(engine, json, keepOriginal);
     }
 }
