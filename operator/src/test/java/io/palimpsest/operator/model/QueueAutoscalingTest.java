@@ -11,6 +11,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
+import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.operator.model.autoscale.ScalingHistory;
 import io.palimpsest.operator.model.autoscale.VllmMetricsText;
@@ -28,11 +29,8 @@ import jakarta.inject.Singleton;
 import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -75,26 +73,9 @@ class QueueAutoscalingTest {
     /** The operator's clock, enabled by the profile only; starts at a whole second, as status times are written. */
     @Alternative
     @Singleton
-    public static class SteppedClock extends Clock {
-        private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
+    public static class SteppedClock extends MutableClock {
+        public SteppedClock() {
+            super(Instant.now().truncatedTo(ChronoUnit.SECONDS));
         }
     }
 
