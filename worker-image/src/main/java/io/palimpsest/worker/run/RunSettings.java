@@ -34,40 +34,6 @@ public record RunSettings(
         long windowBytes,
         OutputShape output) {
 
-    /** Settings that do not say how the output is shaped: parts are resumed whatever shaped them. */
-    public RunSettings(
-            int attempt,
-            String writerId,
-            int checkpointEvery,
-            int window,
-            Compression compression,
-            String job,
-            String jobUid,
-            String recipeHash,
-            String model,
-            Path tempDir,
-            int attemptsPerShard,
-            boolean simulated,
-            String modelIdentity,
-            long windowBytes) {
-        this(
-                attempt,
-                writerId,
-                checkpointEvery,
-                window,
-                compression,
-                job,
-                jobUid,
-                recipeHash,
-                model,
-                tempDir,
-                attemptsPerShard,
-                simulated,
-                modelIdentity,
-                windowBytes,
-                null);
-    }
-
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
 

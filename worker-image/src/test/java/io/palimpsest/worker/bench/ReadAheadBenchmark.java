@@ -171,7 +171,8 @@ public final class ReadAheadBenchmark {
                 RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
                 false,
                 null,
-                bytes ? Runtime.getRuntime().maxMemory() / 8 : Long.MAX_VALUE);
+                bytes ? Runtime.getRuntime().maxMemory() / 8 : Long.MAX_VALUE,
+                null);
         try (SlowModel model = new SlowModel(concurrency, latencyMs, holdSeconds)) {
             long start = System.nanoTime();
             ShardRunner.Report report = new ShardRunner(

@@ -214,7 +214,7 @@ class OutageRecognitionRaceTest {
     private DocumentProcessor processor(ModelClient client) {
         Recipe recipe = RecipeYaml.parse(
                 "prompts:\n  - name: plain\n    user: \"Rewrite the document. <document>{{ text }}</document>\"\n");
-        return RecipeProcessors.create(recipe, client, "m", "sha256:x", false, json, () -> false);
+        return RecipeProcessors.create(recipe, client, "m", "sha256:x", false, json, () -> false, null);
     }
 
     private ModelClient client() {
@@ -248,7 +248,8 @@ class OutageRecognitionRaceTest {
                 1,
                 false,
                 null,
-                RunSettings.defaultWindowBytes());
+                RunSettings.defaultWindowBytes(),
+                null);
         return new ShardRunner(
                 new FileStorage(dir.resolve("in")),
                 new FileStorage(dir.resolve("out")),

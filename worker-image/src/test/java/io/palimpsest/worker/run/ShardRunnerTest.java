@@ -244,7 +244,8 @@ class ShardRunnerTest {
                         3,
                         false,
                         null,
-                        RunSettings.defaultWindowBytes());
+                        RunSettings.defaultWindowBytes(),
+                        null);
                 return new ShardRunner(
                         new FileStorage(in),
                         new FileStorage(out),
@@ -1059,7 +1060,8 @@ class ShardRunnerTest {
                     attemptsPerShard,
                     false,
                     null,
-                    windowBytes);
+                    windowBytes,
+                    null);
             return new ShardRunner(
                     new FileStorage(in), new FileStorage(output), readers, processor, settings, json, progress);
         } catch (IOException e) {

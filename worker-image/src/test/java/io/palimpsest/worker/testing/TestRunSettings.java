@@ -25,6 +25,7 @@ public final class TestRunSettings {
                 RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
                 false,
                 null,
-                RunSettings.defaultWindowBytes());
+                RunSettings.defaultWindowBytes(),
+                null);
     }
 }

@@ -20,18 +20,6 @@ public final class RecipeProcessors {
     /** How long the count before the first document may take (tokenizer.mode: server) before the run goes on without it. */
     static final Duration PREFLIGHT_WAIT = Duration.ofSeconds(30);
 
-    /** As {@link #create(Recipe, ModelClient, String, String, boolean, ObjectMapper, BooleanSupplier, Integer)}, the model's context unknown. */
-    public static RecipeProcessor create(
-            Recipe recipe,
-            ModelClient client,
-            String servedModelName,
-            String recipeHash,
-            boolean keepOriginal,
-            ObjectMapper json,
-            BooleanSupplier stopping) {
-        return create(recipe, client, servedModelName, recipeHash, keepOriginal, json, stopping, null);
-    }
-
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
      * @param stopping true once the process was told to stop (SIGTERM): the count before the first

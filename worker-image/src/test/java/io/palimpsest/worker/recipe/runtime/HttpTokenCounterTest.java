@@ -239,7 +239,8 @@ class HttpTokenCounterTest {
             Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
                     + "chunking: {minDocumentTokens: 2}\n"
                     + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
+            RecipeProcessor processor =
+                    RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false, null);
             ExecutionException failure = assertThrows(ExecutionException.class, () -> processor
                     .process(new Document("d1", TEXT, json.createObjectNode(), null))
                     .toCompletableFuture()
@@ -259,7 +260,8 @@ class HttpTokenCounterTest {
             Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
                     + "chunking: {minDocumentTokens: 2}\n"
                     + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
+            RecipeProcessor processor =
+                    RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false, null);
             var processed = processor
                     .process(new Document("d1", TEXT, json.createObjectNode(), null))
                     .toCompletableFuture()
@@ -278,7 +280,7 @@ class HttpTokenCounterTest {
         try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
             Recipe recipe = RecipeYaml.parse(
                     "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false, null);
             assertEquals(1, auth.size(), "one count before any document");
             ModelConfigException refused = client.refusal().orElseThrow();
             assertTrue(refused.getMessage().contains("/tokenize answered HTTP 404"), refused.getMessage());
@@ -394,7 +396,7 @@ class HttpTokenCounterTest {
                     "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
             signal.schedule(() -> stopping.set(true), 300, TimeUnit.MILLISECONDS);
             long start = System.nanoTime();
-            RecipeProcessors.create(recipe, client, "m", "hash", false, json, stopping::get);
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json, stopping::get, null);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertTrue(
                     took.compareTo(Duration.ofSeconds(5)) < 0,
